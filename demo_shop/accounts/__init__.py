@@ -1,0 +1,1 @@
+"""Customer accounts: sign up, log in, order history."""

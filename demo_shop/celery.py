@@ -1,0 +1,13 @@
+"""The shop's Celery application; ecom_ai's tasks are found through autodiscovery."""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "demo_shop.settings")
+
+app = Celery("demo_shop")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

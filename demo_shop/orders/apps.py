@@ -1,0 +1,8 @@
+"""App config of orders."""
+
+from django.apps import AppConfig
+
+
+class OrdersConfig(AppConfig):
+    name = "demo_shop.orders"
+    label = "orders"

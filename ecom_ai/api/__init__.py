@@ -1,0 +1,1 @@
+"""ecom_ai's HTTP API (DRF)."""

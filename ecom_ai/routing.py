@@ -1,0 +1,5 @@
+"""Websocket URL patterns; the host's ASGI router includes these."""
+
+from __future__ import annotations
+
+websocket_urlpatterns: list = []

@@ -1,5 +1,6 @@
-"""ecom_ai's models. No foreign keys to host models: products are referenced by ``product_ref``."""
+"""ecom_ai's models. No foreign keys to host product/order models: products are ``product_ref``."""
 
+from .events import Event
 from .products import IndexedProduct
 
-__all__ = ["IndexedProduct"]
+__all__ = ["Event", "IndexedProduct"]

@@ -49,7 +49,7 @@ class SentenceTransformerEncoder:
         if device.startswith("cuda"):
             self.model.half()
         self.model.eval()
-        self.dimensions = int(self.model.get_sentence_embedding_dimension())
+        self.dimensions = int(self.model.get_embedding_dimension())
         # The key names the model, not where it lies, so moving the files does not re-embed.
         self.model_key = model if model.startswith(PACKAGED_PREFIX) else os.path.basename(model.rstrip("/"))
         logger.info("encoder %s loaded on %s (%d dims)", self.model_key, device, self.dimensions)

@@ -1,0 +1,3 @@
+"""Django admin for ecom_ai; one module per feature, imported here so autodiscovery finds them."""
+
+from . import products  # noqa: F401

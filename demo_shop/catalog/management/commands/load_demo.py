@@ -11,6 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -20,7 +21,7 @@ from django.utils.text import slugify
 from demo_shop.catalog.models import Category, Product
 from demo_shop.orders.models import Order, OrderLine
 
-DATA = Path(__file__).resolve().parents[2] / "data" / "catalog.json"
+DATA = Path(__file__).resolve().parents[3] / "data" / "catalog.json"
 FIRST = ["Anna", "Ben", "Clara", "David", "Elena", "Felix", "Greta", "Hugo", "Ines", "Jonas", "Katja",
          "Luca", "Maya", "Noah", "Olga", "Paul", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wim", "Yara", "Zoe"]
 LAST = ["Berg", "Costa", "Dumont", "Eriksen", "Fischer", "Garcia", "Horvat", "Jansen", "Kowalski", "Laurent",
@@ -67,13 +68,14 @@ def load_customers(count: int = 40, seed: int = 7) -> int:
         by_cat.setdefault(p.category_id, []).append(p)
     made = 0
     now = timezone.now()
+    password = make_password("demo1234")  # hashed once: hashing per user costs seconds
     for i in range(count):
         username = f"{FIRST[i % len(FIRST)].lower()}{i + 1}"
         if User.objects.filter(username=username).exists():
             continue
         first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
-        user = User.objects.create_user(username, f"{username}@example.com", "demo1234",
-                                        first_name=first, last_name=last)
+        user = User.objects.create(username=username, email=f"{username}@example.com", password=password,
+                                   first_name=first, last_name=last)
         favourite = rng.sample(list(by_cat), k=min(2, len(by_cat)))
         for _ in range(rng.randint(1, 5)):
             pool = by_cat[rng.choice(favourite)] if rng.random() < 0.8 else products

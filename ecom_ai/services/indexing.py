@@ -14,7 +14,7 @@ from django.utils import timezone
 from ..adapters import get_shop_adapter
 from ..backends import get_encoder
 from ..conf import ecom_ai_settings
-from ..core.documents import content_hash
+from ..core.documents import ProductDocument, content_hash, default_document_text
 from ..models import IndexedProduct
 
 logger = logging.getLogger(__name__)
@@ -40,48 +40,60 @@ class SyncResult:
     stale_refs: list[str] = field(default_factory=list)
 
 
+def _row_for(doc: ProductDocument, text: str, model_key: str) -> IndexedProduct:
+    text = text[:MAX_TEXT_CHARS]
+    return IndexedProduct(
+        product_ref=doc.ref, title=doc.title[:500], brand=doc.brand[:200], category=doc.category[:200],
+        description=doc.description, attributes=doc.attributes, price=doc.price,
+        in_stock=doc.in_stock, is_visible=doc.is_visible, url=doc.url[:500], text=text,
+        content_hash=content_hash(text, model_key),
+        skip_reason="" if text.strip() else "empty text: no title, description or attributes",
+    )
+
+
+_UPSERT_FIELDS = ["title", "brand", "category", "description", "attributes", "price", "in_stock", "is_visible",
+                  "url", "text", "content_hash", "skip_reason", "updated_at"]
+
+
+def index_documents(documents: Iterable[ProductDocument], text_of=None) -> list[str]:
+    """Upsert product documents (from any source) into IndexedProduct; returns the refs needing a vector.
+
+    Rows whose text is unchanged keep their vector: the content hash makes this an embedding cache.
+    """
+    text_of = text_of or default_document_text
+    model_key = current_model_key()
+    rows = [_row_for(doc, text_of(doc), model_key) for doc in documents]
+    for row in rows:
+        if row.skip_reason:
+            logger.warning("product %s not embedded: %s", row.product_ref, row.skip_reason)
+    stale: list[str] = []
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start:start + 1000]
+        IndexedProduct.objects.bulk_create(chunk, update_conflicts=True, unique_fields=["product_ref"],
+                                           update_fields=_UPSERT_FIELDS)
+        stale += list(IndexedProduct.objects.filter(product_ref__in=[r.product_ref for r in chunk])
+                      .stale(model_key).values_list("product_ref", flat=True))
+    return stale
+
+
 def sync_products(refs: Iterable[str] | None = None) -> SyncResult:
     """Copy products from the host (all, or ``refs``) into IndexedProduct; return what needs embedding.
 
     Unknown references delete their rows, so a deleted host product leaves no trace.
     """
     adapter = get_shop_adapter()
-    model_key = current_model_key()
     result = SyncResult()
     ref_list = list(adapter.iter_product_refs()) if refs is None else [str(r) for r in refs]
     for start in range(0, len(ref_list), 1000):
         chunk = ref_list[start:start + 1000]
         products = adapter.get_products(chunk)
-        rows = []
-        for ref, product in products.items():
-            doc = adapter.product_document(product)
-            text = adapter.product_text(doc)[:MAX_TEXT_CHARS]
-            rows.append(IndexedProduct(
-                product_ref=ref, title=doc.title[:500], brand=doc.brand[:200], category=doc.category[:200],
-                description=doc.description, attributes=doc.attributes, price=doc.price,
-                in_stock=doc.in_stock, is_visible=doc.is_visible, url=doc.url[:500], text=text,
-                content_hash=content_hash(text, model_key),
-                skip_reason="" if text.strip() else "empty text: no title, description or attributes",
-            ))
         missing = [r for r in chunk if r not in products]
         with transaction.atomic():
-            if rows:
-                IndexedProduct.objects.bulk_create(
-                    rows, update_conflicts=True, unique_fields=["product_ref"],
-                    update_fields=["title", "brand", "category", "description", "attributes", "price",
-                                   "in_stock", "is_visible", "url", "text", "content_hash", "skip_reason",
-                                   "updated_at"],
-                )
+            result.stale_refs += index_documents(
+                (adapter.product_document(p) for p in products.values()), text_of=adapter.product_text)
             if missing:
                 result.deleted += IndexedProduct.objects.filter(product_ref__in=missing).delete()[0]
-        for row in rows:
-            if row.skip_reason:
-                logger.warning("product %s not embedded: %s", row.product_ref, row.skip_reason)
-        result.upserted += len(rows)
-        result.stale_refs += list(
-            IndexedProduct.objects.filter(product_ref__in=list(products)).stale(model_key)
-            .values_list("product_ref", flat=True)
-        )
+        result.upserted += len(products)
     if refs is None:
         # Rows whose products no longer exist at all.
         known = set(ref_list)

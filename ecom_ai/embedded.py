@@ -121,9 +121,10 @@ def _pg_user_kwargs() -> dict:
 
 def _run(args: list[str], **kwargs) -> subprocess.CompletedProcess:
     """Run a server tool; on failure raise with its own error output, not just an exit status."""
-    proc = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    proc = subprocess.run(args, capture_output=True, text=True, **kwargs)
     if proc.returncode != 0:
-        raise RuntimeError(f"{Path(args[0]).name} failed ({proc.returncode}): {proc.stderr.strip() or proc.stdout.strip()}")
+        output = proc.stderr.strip() or proc.stdout.strip()
+        raise RuntimeError(f"{Path(args[0]).name} failed ({proc.returncode}): {output}")
     return proc
 
 

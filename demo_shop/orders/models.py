@@ -52,6 +52,9 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField(default=1)
 
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.title}"
+
     @property
     def line_total(self):
         return self.unit_price * self.quantity

@@ -237,6 +237,28 @@ def ensure_services(var_dir: Path | str, *, database: bool = True, redis: bool =
     )
 
 
+def _wait_gone(pid: int, timeout: float) -> bool:
+    """Wait for ``pid`` to exit (reaping it if it is our child); True if it is gone."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        if not _pid_alive(pid):
+            return True
+        time.sleep(0.05)
+    return not _pid_alive(pid)
+
+
+def _stop_pid(pid: int, stop, timeout: float = 30.0) -> None:
+    """Ask politely with ``stop()``, wait, and kill if the server does not go."""
+    stop()
+    if not _wait_gone(pid, timeout):
+        logger.warning("server %s did not stop in %.0fs; killing it", pid, timeout)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)
+        _wait_gone(pid, 5)
+
+
 def stop_services(var_dir: Path | str, only: tuple[str, ...] | None = None) -> list[str]:
     """Stop the embedded servers recorded under ``var_dir``; returns the names stopped."""
     state = _State(Path(var_dir).resolve())
@@ -246,22 +268,15 @@ def stop_services(var_dir: Path | str, only: tuple[str, ...] | None = None) -> l
         pg = data.get("postgres")
         if pg and (only is None or "postgres" in only):
             if _pid_alive(pg.get("pid")):
-                subprocess.run(
-                    [str(_pg_bin() / "pg_ctl"), "-D", pg["data"], "-m", "fast", "-w", "stop"],
-                    capture_output=True, **_pg_user_kwargs(),
-                )
+                _stop_pid(pg["pid"], lambda: subprocess.run(
+                    [str(_pg_bin() / "pg_ctl"), "-D", pg["data"], "-m", "fast", "-w", "-t", "30", "stop"],
+                    capture_output=True, **_pg_user_kwargs()))
                 stopped.append("postgres")
             data.pop("postgres")
         rd = data.get("redis")
         if rd and (only is None or "redis" in only):
-            pid = rd.get("pid")
-            if _pid_alive(pid):
-                os.kill(pid, 15)  # valkey saves and exits on SIGTERM
-                deadline = time.monotonic() + 10
-                while _pid_alive(pid) and time.monotonic() < deadline:
-                    with contextlib.suppress(ChildProcessError):
-                        os.waitpid(pid, os.WNOHANG)
-                    time.sleep(0.05)
+            if _pid_alive(rd.get("pid")):
+                _stop_pid(rd["pid"], lambda: os.kill(rd["pid"], 15))  # valkey saves and exits on SIGTERM
                 stopped.append("redis")
             data.pop("redis")
         state.write(data)

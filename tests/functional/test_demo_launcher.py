@@ -53,8 +53,19 @@ def _server_pids(var_dir: Path) -> list[int]:
     return [state[name]["pid"] for name in ("postgres", "redis")]
 
 
-def _alive(pids: list[int]) -> list[int]:
-    return [pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
+def _alive(pids: list[int], wait: float = 0) -> list[int]:
+    deadline = time.monotonic() + wait
+    while True:
+        alive = []
+        for pid in pids:
+            try:
+                if psutil.Process(pid).status() != psutil.STATUS_ZOMBIE:
+                    alive.append(pid)
+            except psutil.NoSuchProcess:
+                pass
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.2)
 
 
 def _interrupt(proc: subprocess.Popen, log: Path) -> None:
@@ -80,7 +91,7 @@ def test_demo_starts_serves_and_stops_cleanly(tmp_path, output_dir):
         _interrupt(proc, log)
     gone, alive = psutil.wait_procs(children, timeout=10)
     assert alive == []
-    assert _alive(servers) == []
+    assert _alive(servers, wait=5) == []
 
     # Second start: data reused (nothing new loaded), quick to serve.
     log2 = output_dir / "demo-launcher-second.log"
@@ -93,4 +104,4 @@ def test_demo_starts_serves_and_stops_cleanly(tmp_path, output_dir):
         assert seconds < 60
     finally:
         _interrupt(proc, log2)
-    assert _alive(servers) == []
+    assert _alive(servers, wait=5) == []

@@ -124,7 +124,8 @@ CELERY_RESULT_BACKEND = redis_db(REDIS_DB_BASE + 3)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# A message whose worker died is redelivered after this many seconds (acks_late + idempotent tasks).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -164,4 +165,5 @@ ECOM_AI = {
     "SHOP_ADAPTER": "demo_shop.ecom_ai_adapter.ShopAdapter",
     "PRODUCT_MODEL": "catalog.Product",
     "SIGNAL_PROCESSOR": os.environ.get("ECOM_AI_SIGNAL_PROCESSOR", "task"),
+    "STALE_SWEEP_MINUTES": float(os.environ.get("ECOM_AI_STALE_SWEEP_MINUTES", "5")),
 }

@@ -52,9 +52,13 @@ DEFAULTS: dict[str, Any] = {
     # Seconds a burst of product saves is collected before one batch task embeds them all.
     "EMBED_COALESCE_SECONDS": 2.0,
     "EMBED_BATCH_SIZE": 64,
+    # Products per encoder call and per COPY in workers (texts of similar length are grouped).
+    "EMBED_CHUNK_SIZE": 512,
     # Where query texts are encoded: "inline" (in the web process, cached) or "worker".
     "QUERY_ENCODING": "inline",
     "QUERY_CACHE_SIZE": 2048,
+    # With QUERY_ENCODING="worker": seconds to wait for the inference queue before encoding inline.
+    "QUERY_ENCODING_TIMEOUT": 2.0,
     "QUEUES": {"inference": "ecom_ai.inference", "default": "ecom_ai.default"},
     # Minutes between sweeps that re-enqueue anything stale or missing.
     "STALE_SWEEP_MINUTES": 5,

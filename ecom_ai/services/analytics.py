@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
@@ -47,8 +46,8 @@ class Dashboard:
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (datetime.combine(start, time.min, tzinfo=dt_timezone.utc),
-            datetime.combine(end + timedelta(days=1), time.min, tzinfo=dt_timezone.utc))
+    return (datetime.combine(start, time.min, tzinfo=UTC),
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC))
 
 
 def _query(sql: str, params: dict[str, Any]) -> list[tuple]:

@@ -109,7 +109,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
     "guard_max_message_chars": {"type": "int", "min": 50, "max": 20000, "group": "Guardrails",
                                 "help": "Longer customer messages are refused with a message."},
     "guard_handoff_after_failures": {"type": "int", "min": 0, "max": 20, "group": "Guardrails",
-                                     "help": "Offer a human after this many unanswered questions (0: never)."},
+                                     "help": "Offer a human after this many failed answers (0: never)."},
     "guard_block_off_topic": {"type": "bool", "group": "Guardrails",
                               "help": "Politely decline questions unrelated to the shop."},
 }

@@ -42,7 +42,9 @@ class ExperimentAdmin(admin.ModelAdmin):
 
     @admin.display(description="results")
     def results_link(self, obj: Experiment) -> str:
-        return format_html('<a href="{}">Results</a>', reverse("admin:ecom_ai_experiment_results", args=[obj.pk]))
+        return format_html(
+            '<a href="{}">Results</a>', reverse("admin:ecom_ai_experiment_results", args=[obj.pk])
+        )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -84,8 +86,12 @@ class ExperimentAdmin(admin.ModelAdmin):
             messages.error(request, f"{exp.key}: could not promote {arm!r}: {exc}")
             return
         if written:
-            messages.success(request, f"{exp.key}: promoted {arm!r}; run-time settings now include "
-                                      + ", ".join(f"{k}={v!r}" for k, v in written.items()) + ".")
+            messages.success(
+                request,
+                f"{exp.key}: promoted {arm!r}; run-time settings now include "
+                + ", ".join(f"{k}={v!r}" for k, v in written.items())
+                + ".",
+            )
         else:
             messages.info(request, f"{exp.key}: {arm!r} (no setting changes) kept; experiment stopped.")
 
@@ -114,16 +120,27 @@ class ExperimentAdmin(admin.ModelAdmin):
         labels = [a.key for a in arms]
         charts = {}
         if arms:
-            for name, attr, fmt in [("Click-through rate", "ctr", svgcharts.percent),
-                                    ("Conversion", "conversion", svgcharts.percent),
-                                    ("Revenue per visitor", "revenue_per_visitor", None)]:
+            for name, attr, fmt in [
+                ("Click-through rate", "ctr", svgcharts.percent),
+                ("Conversion", "conversion", svgcharts.percent),
+                ("Revenue per visitor", "revenue_per_visitor", None),
+            ]:
                 est = [getattr(a, attr) for a in arms]
                 kwargs = {"fmt": fmt} if fmt else {}
-                charts[name] = mark_safe(svgcharts.interval_chart(  # noqa: S308 (escaped by svgcharts)
-                    labels, [(e.value, e.low, e.high) for e in est], title=name, **kwargs))
+                charts[name] = mark_safe(
+                    svgcharts.interval_chart(  # noqa: S308 (escaped by svgcharts)
+                        labels, [(e.value, e.low, e.high) for e in est], title=name, **kwargs
+                    )
+                )
         context = {
-            **self.admin_site.each_context(request), "title": f"Results: {exp.name}", "opts": self.model._meta,
-            "exp": exp, "arms": arms, "best": best, "charts": charts, "method": STATS_METHOD,
+            **self.admin_site.each_context(request),
+            "title": f"Results: {exp.name}",
+            "opts": self.model._meta,
+            "exp": exp,
+            "arms": arms,
+            "best": best,
+            "charts": charts,
+            "method": STATS_METHOD,
             "can_promote": self.has_change_permission(request, exp),
         }
         return TemplateResponse(request, "ecom_ai/admin/experiment_results.html", context)

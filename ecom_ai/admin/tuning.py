@@ -34,8 +34,11 @@ def _form_field(key: str, spec: dict[str, Any]) -> forms.Field:
     if kind == "choice":
         return forms.ChoiceField(choices=[(c, c) for c in spec["choices"]], **common)
     if kind in ("str", "text"):
-        widget = forms.Textarea(attrs={"rows": 4, "cols": 80}) if kind == "text" else forms.TextInput(
-            attrs={"size": 80})
+        widget = (
+            forms.Textarea(attrs={"rows": 4, "cols": 80})
+            if kind == "text"
+            else forms.TextInput(attrs={"size": 80})
+        )
         return forms.CharField(required=False, strip=True, widget=widget, **common)
     return forms.JSONField(widget=forms.Textarea(attrs={"rows": 2, "cols": 80}), **common)
 
@@ -111,14 +114,21 @@ class TuningSettingsAdmin(admin.ModelAdmin):
         obj.updated_by = request.user.get_username()
         super().save_model(request, obj, form, change)
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict | None = None) -> HttpResponse:
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
         TuningSettings.load()
-        extra = {"slots": SLOTS, "preview_url": reverse("admin:ecom_ai_tuning_preview"), **(extra_context or {})}
+        extra = {
+            "slots": SLOTS,
+            "preview_url": reverse("admin:ecom_ai_tuning_preview"),
+            **(extra_context or {}),
+        }
         return super().change_view(request, str(TuningSettings.SINGLETON_ID), form_url, extra)
 
     def get_urls(self):
-        urls = [path("preview/", self.admin_site.admin_view(self.preview_view), name="ecom_ai_tuning_preview")]
+        urls = [
+            path("preview/", self.admin_site.admin_view(self.preview_view), name="ecom_ai_tuning_preview")
+        ]
         return urls + super().get_urls()
 
     def preview_view(self, request: HttpRequest) -> HttpResponse:
@@ -136,8 +146,11 @@ class TuningSettingsAdmin(admin.ModelAdmin):
         user = None
         if customer_text:
             users = get_user_model()._default_manager
-            lookup = {"pk": customer_text} if customer_text.isdigit() else {
-                users.model.USERNAME_FIELD: customer_text}
+            lookup = (
+                {"pk": customer_text}
+                if customer_text.isdigit()
+                else {users.model.USERNAME_FIELD: customer_text}
+            )
             user = users.filter(**lookup).first()
             if user is None:
                 errors.append(f"No customer {customer_text!r} (give a username or user id).")
@@ -148,11 +161,18 @@ class TuningSettingsAdmin(admin.ModelAdmin):
             changed = {k: v for k, v in values.items() if v != runtime.tuning().get(k)}
             result = recommendation_preview(user=user, slot=slot, values=values)
         elif not form.is_valid():
-            errors.append("Fix the settings first: " + "; ".join(
-                f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+            errors.append(
+                "Fix the settings first: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+            )
         context = {
-            **self.admin_site.each_context(request), "title": "Preview recommendations", "opts": self.model._meta,
-            "result": result, "errors": errors, "customer": user, "customer_text": customer_text,
-            "slot": dict(SLOTS).get(slot, slot), "changed": changed,
+            **self.admin_site.each_context(request),
+            "title": "Preview recommendations",
+            "opts": self.model._meta,
+            "result": result,
+            "errors": errors,
+            "customer": user,
+            "customer_text": customer_text,
+            "slot": dict(SLOTS).get(slot, slot),
+            "changed": changed,
         }
         return TemplateResponse(request, "ecom_ai/admin/tuning_preview.html", context)

@@ -48,7 +48,9 @@ def rate_estimates(arms: list[tuple[int, int]], draws: int = DRAWS) -> list[Esti
     for i, ((s, n), sample) in enumerate(zip(arms, samples, strict=True)):
         low, high = np.quantile(sample, [0.025, 0.975])
         p = None if i == 0 else float(np.mean(sample > samples[0]))
-        results.append(Estimate(value=(s / n) if n else 0.0, low=float(low), high=float(high), p_beats_control=p))
+        results.append(
+            Estimate(value=(s / n) if n else 0.0, low=float(low), high=float(high), p_beats_control=p)
+        )
     return results
 
 
@@ -76,7 +78,10 @@ def mean_estimates(arms: list[tuple[int, float, float]]) -> list[Estimate]:
         p = None
         if i:
             spread = math.sqrt(se * se + control_se * control_se)
-            p = (0.5 if mean == control_mean else float(mean > control_mean)) if spread == 0 else (
-                normal_cdf((mean - control_mean) / spread))
+            p = (
+                (0.5 if mean == control_mean else float(mean > control_mean))
+                if spread == 0
+                else (normal_cdf((mean - control_mean) / spread))
+            )
         results.append(Estimate(value=mean, low=mean - Z95 * se, high=mean + Z95 * se, p_beats_control=p))
     return results

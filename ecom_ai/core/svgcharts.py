@@ -34,21 +34,27 @@ def _nice_max(value: float) -> float:
 
 
 def _frame(width: int, height: int, title: str, body: list[str]) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
-            f'class="ecom-chart" preserveAspectRatio="xMidYMid meet"><title>{escape(title)}</title>'
-            + "".join(body) + "</svg>")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+        f'class="ecom-chart" preserveAspectRatio="xMidYMid meet"><title>{escape(title)}</title>'
+        + "".join(body)
+        + "</svg>"
+    )
 
 
-def _axes(width: int, height: int, pad: tuple[int, int, int, int], top: float,
-          fmt: Callable[[float], str]) -> list[str]:
+def _axes(
+    width: int, height: int, pad: tuple[int, int, int, int], top: float, fmt: Callable[[float], str]
+) -> list[str]:
     left, right, top_pad, bottom = pad
     out = []
     for i in range(5):
         value = top * i / 4
         y = height - bottom - (height - top_pad - bottom) * i / 4
         out.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e5e7eb"/>')
-        out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#6b7280" {FONT}>'
-                   f'{escape(fmt(value))}</text>')
+        out.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" fill="#6b7280" {FONT}>'
+            f"{escape(fmt(value))}</text>"
+        )
     return out
 
 
@@ -66,12 +72,23 @@ def _legend(names: Sequence[str], width: int) -> list[str]:
 
 def _x_labels(labels: Sequence[str], xs: list[float], height: int, bottom: int) -> list[str]:
     step = max(1, math.ceil(len(labels) / 10))
-    return [f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="middle" fill="#6b7280" {FONT}>'
-            f'{escape(str(label))}</text>' for i, (label, x) in enumerate(zip(labels, xs, strict=True)) if i % step == 0]
+    return [
+        f'<text x="{x:.1f}" y="{height - bottom + 16}" text-anchor="middle" fill="#6b7280" {FONT}>'
+        f"{escape(str(label))}</text>"
+        for i, (label, x) in enumerate(zip(labels, xs, strict=True))
+        if i % step == 0
+    ]
 
 
-def line_chart(labels: Sequence[str], series: dict[str, Sequence[Number]], *, title: str = "",
-               width: int = 720, height: int = 240, fmt: Callable[[float], str] = _fmt) -> str:
+def line_chart(
+    labels: Sequence[str],
+    series: dict[str, Sequence[Number]],
+    *,
+    title: str = "",
+    width: int = 720,
+    height: int = 240,
+    fmt: Callable[[float], str] = _fmt,
+) -> str:
     """Lines over shared x labels; ``None`` values leave a gap."""
     pad = (56, 16, 28, 26)
     left, right, top_pad, bottom = pad
@@ -94,17 +111,28 @@ def line_chart(labels: Sequence[str], series: dict[str, Sequence[Number]], *, ti
                 segments[-1].append(f"{x:.1f},{y(v):.1f}")
         for seg in segments:
             if len(seg) > 1:
-                body.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{" ".join(seg)}"/>')
+                body.append(
+                    f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{" ".join(seg)}"/>'
+                )
         for x, v, label in zip(xs, vs, labels, strict=False):
             if v is not None:
-                body.append(f'<circle cx="{x:.1f}" cy="{y(v):.1f}" r="2.5" fill="{color}"><title>'
-                            f'{escape(f"{name} {label}: {fmt(v)}")}</title></circle>')
+                body.append(
+                    f'<circle cx="{x:.1f}" cy="{y(v):.1f}" r="2.5" fill="{color}"><title>'
+                    f"{escape(f'{name} {label}: {fmt(v)}')}</title></circle>"
+                )
     body += _legend(list(series), width)
     return _frame(width, height, title, body)
 
 
-def bar_chart(labels: Sequence[str], series: dict[str, Sequence[Number]], *, title: str = "",
-              width: int = 720, height: int = 240, fmt: Callable[[float], str] = _fmt) -> str:
+def bar_chart(
+    labels: Sequence[str],
+    series: dict[str, Sequence[Number]],
+    *,
+    title: str = "",
+    width: int = 720,
+    height: int = 240,
+    fmt: Callable[[float], str] = _fmt,
+) -> str:
     """Grouped vertical bars, one group per label and one bar per series."""
     pad = (56, 16, 28, 26)
     left, right, top_pad, bottom = pad
@@ -122,15 +150,24 @@ def bar_chart(labels: Sequence[str], series: dict[str, Sequence[Number]], *, tit
                 continue
             h = (height - top_pad - bottom) * v / top
             x = left + group * i + group * 0.1 + bar * j
-            body.append(f'<rect x="{x:.1f}" y="{height - bottom - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                        f'rx="1.5" fill="{color}"><title>{escape(f"{name} {labels[i]}: {fmt(v)}")}</title></rect>')
+            body.append(
+                f'<rect x="{x:.1f}" y="{height - bottom - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                f'rx="1.5" fill="{color}"><title>{escape(f"{name} {labels[i]}: {fmt(v)}")}</title></rect>'
+            )
     if len(series) > 1:
         body += _legend(list(series), width)
     return _frame(width, height, title, body)
 
 
-def heatmap(row_labels: Sequence[str], col_labels: Sequence[str], values: Sequence[Sequence[Number]], *,
-            title: str = "", width: int = 720, fmt: Callable[[float], str] = percent) -> str:
+def heatmap(
+    row_labels: Sequence[str],
+    col_labels: Sequence[str],
+    values: Sequence[Sequence[Number]],
+    *,
+    title: str = "",
+    width: int = 720,
+    fmt: Callable[[float], str] = percent,
+) -> str:
     """A grid of cells shaded by value in [0, 1]; ``None`` cells stay blank."""
     left, top_pad, cell_h = 96, 24, 26
     cols = max(len(col_labels), 1)
@@ -138,29 +175,48 @@ def heatmap(row_labels: Sequence[str], col_labels: Sequence[str], values: Sequen
     height = top_pad + cell_h * max(len(row_labels), 1) + 8
     body = []
     for j, label in enumerate(col_labels):
-        body.append(f'<text x="{left + cell_w * (j + 0.5):.1f}" y="16" text-anchor="middle" fill="#6b7280" '
-                    f'{FONT}>{escape(str(label))}</text>')
+        body.append(
+            f'<text x="{left + cell_w * (j + 0.5):.1f}" y="16" text-anchor="middle" fill="#6b7280" '
+            f"{FONT}>{escape(str(label))}</text>"
+        )
     for i, label in enumerate(row_labels):
         y = top_pad + cell_h * i
-        body.append(f'<text x="{left - 8}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="end" fill="#374151" '
-                    f'{FONT}>{escape(str(label))}</text>')
+        body.append(
+            f'<text x="{left - 8}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="end" fill="#374151" '
+            f"{FONT}>{escape(str(label))}</text>"
+        )
         for j in range(cols):
             v = values[i][j] if j < len(values[i]) else None
             if v is None:
                 continue
             shade = max(0.0, min(1.0, float(v)))
-            r, g, b = (int(239 - (239 - 37) * shade), int(246 - (246 - 99) * shade), int(255 - (255 - 235) * shade))
+            r, g, b = (
+                int(239 - (239 - 37) * shade),
+                int(246 - (246 - 99) * shade),
+                int(255 - (255 - 235) * shade),
+            )
             text_color = "#ffffff" if shade > 0.5 else "#1f2937"
             x = left + cell_w * j
-            body.append(f'<rect x="{x + 1:.1f}" y="{y + 1}" width="{cell_w - 2:.1f}" height="{cell_h - 2}" rx="3" '
-                        f'fill="rgb({r},{g},{b})"><title>{escape(f"{label} {col_labels[j]}: {fmt(v)}")}</title></rect>')
-            body.append(f'<text x="{x + cell_w / 2:.1f}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="middle" '
-                        f'fill="{text_color}" {FONT}>{escape(fmt(v))}</text>')
+            body.append(
+                f'<rect x="{x + 1:.1f}" y="{y + 1}" width="{cell_w - 2:.1f}" height="{cell_h - 2}" rx="3" '
+                f'fill="rgb({r},{g},{b})">'
+                f'<title>{escape(f"{label} {col_labels[j]}: {fmt(v)}")}</title></rect>'
+            )
+            body.append(
+                f'<text x="{x + cell_w / 2:.1f}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="middle" '
+                f'fill="{text_color}" {FONT}>{escape(fmt(v))}</text>'
+            )
     return _frame(width, int(height), title, body)
 
 
-def interval_chart(labels: Sequence[str], estimates: Sequence[tuple[float, float, float]], *, title: str = "",
-                   width: int = 520, fmt: Callable[[float], str] = _fmt) -> str:
+def interval_chart(
+    labels: Sequence[str],
+    estimates: Sequence[tuple[float, float, float]],
+    *,
+    title: str = "",
+    width: int = 520,
+    fmt: Callable[[float], str] = _fmt,
+) -> str:
     """Horizontal point estimates with their intervals, one row per label (value, low, high)."""
     left, right, row_h, top_pad = 110, 70, 30, 10
     height = top_pad + row_h * max(len(labels), 1) + 24
@@ -176,17 +232,29 @@ def interval_chart(labels: Sequence[str], estimates: Sequence[tuple[float, float
     body = []
     for i in range(5):
         v = lo_axis + span * i / 4
-        body.append(f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{top_pad}" y2="{height - 20}" stroke="#e5e7eb"/>')
-        body.append(f'<text x="{x(v):.1f}" y="{height - 6}" text-anchor="middle" fill="#6b7280" {FONT}>'
-                    f'{escape(fmt(v))}</text>')
+        body.append(
+            f'<line x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{top_pad}" y2="{height - 20}" stroke="#e5e7eb"/>'
+        )
+        body.append(
+            f'<text x="{x(v):.1f}" y="{height - 6}" text-anchor="middle" fill="#6b7280" {FONT}>'
+            f"{escape(fmt(v))}</text>"
+        )
     for i, (label, (value, lo, hi)) in enumerate(zip(labels, estimates, strict=True)):
         y = top_pad + row_h * i + row_h / 2
         color = PALETTE[i % len(PALETTE)]
-        body.append(f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end" fill="#374151" {FONT}>'
-                    f'{escape(str(label))}</text>')
-        body.append(f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{color}" '
-                    f'stroke-width="3" stroke-linecap="round" opacity="0.55"/>')
-        body.append(f'<circle cx="{x(value):.1f}" cy="{y:.1f}" r="5" fill="{color}"><title>'
-                    f'{escape(f"{label}: {fmt(value)} ({fmt(lo)} – {fmt(hi)})")}</title></circle>')
-        body.append(f'<text x="{width - right + 8}" y="{y + 4:.1f}" fill="#111827" {FONT}>{escape(fmt(value))}</text>')
+        body.append(
+            f'<text x="{left - 10}" y="{y + 4:.1f}" text-anchor="end" fill="#374151" {FONT}>'
+            f"{escape(str(label))}</text>"
+        )
+        body.append(
+            f'<line x1="{x(lo):.1f}" x2="{x(hi):.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{color}" '
+            f'stroke-width="3" stroke-linecap="round" opacity="0.55"/>'
+        )
+        body.append(
+            f'<circle cx="{x(value):.1f}" cy="{y:.1f}" r="5" fill="{color}"><title>'
+            f"{escape(f'{label}: {fmt(value)} ({fmt(lo)} – {fmt(hi)})')}</title></circle>"
+        )
+        body.append(
+            f'<text x="{width - right + 8}" y="{y + 4:.1f}" fill="#111827" {FONT}>{escape(fmt(value))}</text>'
+        )
     return _frame(width, int(height), title, body)

@@ -74,4 +74,17 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('experiment', 'key'), name='ecom_ai_variant_unique_key')],
             },
         ),
+        # Dashboard indexes, kept out of Event.Meta (the event model is shared): index-only scans
+        # of (time, visitor) for DAU/WAU/MAU and cohorts; a tiny partial index for the
+        # "simulated data" banner.
+        migrations.RunSQL(
+            "CREATE INDEX IF NOT EXISTS ecom_ai_ev_time_visitor ON ecom_ai_event (created_at) "
+            "INCLUDE (user_id, session_key)",
+            "DROP INDEX IF EXISTS ecom_ai_ev_time_visitor",
+        ),
+        migrations.RunSQL(
+            "CREATE INDEX IF NOT EXISTS ecom_ai_ev_simulated ON ecom_ai_event (created_at) "
+            "WHERE context @> '{\"simulated\": true}'",
+            "DROP INDEX IF EXISTS ecom_ai_ev_simulated",
+        ),
     ]

@@ -37,8 +37,12 @@ class Experiment(models.Model):
         CONVERSION = "conversion", "Conversion (visitors who purchase)"
         REVENUE = "revenue", "Revenue per visitor"
 
-    key = models.CharField(max_length=64, unique=True, validators=[key_validator],
-                           help_text="Short id stored on every event of this experiment.")
+    key = models.CharField(
+        max_length=64,
+        unique=True,
+        validators=[key_validator],
+        help_text="Short id stored on every event of this experiment.",
+    )
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     slot = models.CharField(max_length=64, choices=SLOTS)
@@ -48,7 +52,9 @@ class Experiment(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)
     winner = models.CharField(max_length=64, blank=True, help_text="Arm promoted into the run-time settings.")
-    simulated = models.BooleanField(default=False, help_text="Created by ecom_ai_simulate_traffic (demo data).")
+    simulated = models.BooleanField(
+        default=False, help_text="Created by ecom_ai_simulate_traffic (demo data)."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -57,12 +63,22 @@ class Experiment(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.key})"
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        from ..services.experiments import invalidate
+
+        invalidate()
+
     def clean(self) -> None:
         if self.status == self.Status.RUNNING:
             clash = Experiment.objects.filter(slot=self.slot, status=self.Status.RUNNING).exclude(pk=self.pk)
             if clash.exists():
-                raise ValidationError({"status": f"Experiment {clash.first().key!r} already runs on this "
-                                                 "slot; stop it first (one running experiment per slot)."})
+                raise ValidationError(
+                    {
+                        "status": f"Experiment {clash.first().key!r} already runs on this "
+                        "slot; stop it first (one running experiment per slot)."
+                    }
+                )
 
     def start(self) -> None:
         self.status = self.Status.RUNNING
@@ -76,11 +92,6 @@ class Experiment(models.Model):
         self.stopped_at = timezone.now()
         self.save()
 
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        from ..services.experiments import invalidate
-
-        invalidate()
 
 
 class Variant(models.Model):
@@ -90,17 +101,29 @@ class Variant(models.Model):
     key = models.CharField(max_length=64, validators=[key_validator], help_text="Arm id stored on events.")
     is_control = models.BooleanField(default=False)
     weight = models.PositiveIntegerField(default=50, help_text="Relative traffic share.")
-    strategy = models.CharField(max_length=64, blank=True,
-                                help_text="Serve only this strategy in the slot (sets blend weights to it).")
-    overrides = models.JSONField(default=dict, blank=True,
-                                 help_text='Run-time settings for this arm, e.g. {"widget_chat": false}.')
+    strategy = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Serve only this strategy in the slot (sets blend weights to it).",
+    )
+    overrides = models.JSONField(
+        default=dict, blank=True, help_text='Run-time settings for this arm, e.g. {"widget_chat": false}.'
+    )
 
     class Meta:
         ordering = ["-is_control", "key"]
-        constraints = [models.UniqueConstraint(fields=["experiment", "key"], name="ecom_ai_variant_unique_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["experiment", "key"], name="ecom_ai_variant_unique_key")
+        ]
 
     def __str__(self) -> str:
         return self.key
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        from ..services.experiments import invalidate
+
+        invalidate()
 
     def clean(self) -> None:
         from ..services.tuning import validate_overrides
@@ -118,9 +141,3 @@ class Variant(models.Model):
         if self.strategy:
             values[f"blend_{slot}"] = {self.strategy: 1.0}
         return values
-
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        from ..services.experiments import invalidate
-
-        invalidate()

@@ -26,14 +26,6 @@ class TuningSettings(models.Model):
     def __str__(self) -> str:
         return "Run-time settings"
 
-    def clean(self) -> None:
-        from ..services.tuning import validate_overrides
-
-        cleaned, errors = validate_overrides(self.overrides)
-        if errors:
-            raise ValidationError({"overrides": [f"{k}: {v}" for k, v in errors.items()]})
-        self.overrides = cleaned
-
     def save(self, *args, **kwargs) -> None:
         self.pk = self.SINGLETON_ID
         super().save(*args, **kwargs)
@@ -47,6 +39,14 @@ class TuningSettings(models.Model):
 
         invalidate()
         return result
+
+    def clean(self) -> None:
+        from ..services.tuning import validate_overrides
+
+        cleaned, errors = validate_overrides(self.overrides)
+        if errors:
+            raise ValidationError({"overrides": [f"{k}: {v}" for k, v in errors.items()]})
+        self.overrides = cleaned
 
     @classmethod
     def load(cls) -> TuningSettings:
@@ -63,3 +63,6 @@ class EngagementDashboard(models.Model):
         default_permissions = ("view",)
         verbose_name = "engagement dashboard"
         verbose_name_plural = "engagement dashboard"
+
+    def __str__(self) -> str:
+        return "Engagement dashboard"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 SIMULATED = '{"simulated": true}'
 VISITOR = "COALESCE('u' || user_id::text, 's' || session_key)"
@@ -46,12 +46,17 @@ class Dashboard:
 
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    return (datetime.combine(start, time.min, tzinfo=UTC),
-            datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC))
+    return (
+        datetime.combine(start, time.min, tzinfo=UTC),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC),
+    )
 
 
 def _query(sql: str, params: dict[str, Any]) -> list[tuple]:
     with connection.cursor() as cursor:
+        if connection.in_atomic_block:
+            # Hash aggregates of a large range fit in memory instead of spilling to disk.
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -64,29 +69,34 @@ def activity(start: date, end: date, sim: str) -> tuple[dict[str, Any], dict[str
     """DAU series, WAU/MAU at the end of the range, stickiness, returning visitors and cohorts."""
     lo, hi = _bounds(start, end)
     month_lo = min(lo, hi - timedelta(days=30))
+    # One scan of the events makes the visitor-day set; everything else is computed from it.
+    # Group by (user_id, session) first and build the visitor string once per visitor-day.
     sql = f"""
     WITH vd AS MATERIALIZED (
-        SELECT (created_at AT TIME ZONE 'UTC')::date AS day, {VISITOR} AS visitor
-        FROM ecom_ai_event WHERE created_at >= %(month_lo)s AND created_at < %(hi)s {sim}
-        GROUP BY 1, 2
-    ), inrange AS (
-        SELECT day, visitor, date_trunc('week', day)::date AS week FROM vd WHERE day >= %(lo_day)s
-    ), cohort AS (
-        SELECT visitor, MIN(week) AS cohort_week FROM inrange GROUP BY visitor
+        SELECT day, COALESCE('u' || uid::text, 's' || sk) AS visitor FROM (
+            SELECT (created_at AT TIME ZONE 'UTC')::date AS day, user_id AS uid,
+                   CASE WHEN user_id IS NULL THEN session_key END AS sk
+            FROM ecom_ai_event WHERE created_at >= %(month_lo)s AND created_at < %(hi)s {sim}
+            GROUP BY 1, 2, 3) g
+    ), inrange AS MATERIALIZED (
+        SELECT day, visitor FROM vd WHERE day >= %(lo_day)s
+    ), vw AS MATERIALIZED (
+        SELECT DISTINCT date_trunc('week', day)::date AS week, visitor FROM inrange
+    ), cohort AS MATERIALIZED (
+        SELECT visitor, MIN(week) AS cohort_week FROM vw GROUP BY visitor
     )
     SELECT json_build_object(
       'daily', (SELECT json_agg(json_build_array(day, n) ORDER BY day)
                 FROM (SELECT day, COUNT(*) AS n FROM inrange GROUP BY day) d),
-      'wau', (SELECT COUNT(DISTINCT visitor) FROM vd WHERE day > %(hi_day)s - 7),
-      'mau', (SELECT COUNT(DISTINCT visitor) FROM vd WHERE day > %(hi_day)s - 30),
+      'wau', (SELECT COUNT(*) FROM (SELECT DISTINCT visitor FROM vd WHERE day > %(hi_day)s - 7) w),
+      'mau', (SELECT COUNT(*) FROM (SELECT DISTINCT visitor FROM vd WHERE day > %(hi_day)s - 30) m),
       'dau_month', (SELECT COUNT(*) FROM vd WHERE day > %(hi_day)s - 30),
       'visitors', (SELECT COUNT(*) FROM cohort),
-      'returning', (SELECT COUNT(*) FROM (SELECT visitor FROM inrange GROUP BY visitor
-                                          HAVING COUNT(*) > 1) r),
+      'returning', (SELECT COUNT(*) FROM (SELECT 1 FROM inrange GROUP BY visitor HAVING COUNT(*) > 1) r),
       'cohorts', (SELECT json_agg(json_build_array(cohort_week, offs, n) ORDER BY cohort_week, offs)
-                  FROM (SELECT c.cohort_week, (i.week - c.cohort_week) / 7 AS offs,
-                               COUNT(DISTINCT i.visitor) AS n
-                        FROM inrange i JOIN cohort c USING (visitor) GROUP BY 1, 2) x)
+                  FROM (SELECT c.cohort_week, (w.week - c.cohort_week) / 7 AS offs, COUNT(*) AS n
+                        FROM vw w JOIN cohort c USING (visitor)
+                        GROUP BY 1, 2) x)
     )
     """
     params = {"month_lo": month_lo, "hi": hi, "lo_day": start, "hi_day": end}
@@ -116,14 +126,20 @@ def activity(start: date, end: date, sim: str) -> tuple[dict[str, Any], dict[str
     for week in sorted(sizes):
         row: list[Any] = [week, sizes[week]]
         # Weeks that have not (fully) started by the end of the range are unknown, not zero.
-        row += [round(cells.get((week, k), 0) / sizes[week], 4)
-                if sizes[week] and date.fromisoformat(week) + timedelta(weeks=k) <= end else None
-                for k in range(max_offset + 1)]
+        row += [
+            round(cells.get((week, k), 0) / sizes[week], 4)
+            if sizes[week] and date.fromisoformat(week) + timedelta(weeks=k) <= end
+            else None
+            for k in range(max_offset + 1)
+        ]
         cohort_rows.append(row)
     tables = {
         "dau": Table("Daily active visitors", ["day", "active_visitors"], dau_rows),
-        "cohorts": Table("Weekly retention cohorts (share of each cohort active in week k)",
-                         ["cohort_week", "visitors"] + [f"week_{k}" for k in range(max_offset + 1)], cohort_rows),
+        "cohorts": Table(
+            "Weekly retention cohorts (share of each cohort active in week k)",
+            ["cohort_week", "visitors"] + [f"week_{k}" for k in range(max_offset + 1)],
+            cohort_rows,
+        ),
     }
     return summary, tables
 
@@ -169,8 +185,18 @@ def recommendations(start: date, end: date, sim: str) -> tuple[dict[str, Any], d
     table_rows = []
     for (slot, strategy), (imp, clk, atc, buy, rev) in sorted(by_pair.items()):
         ctr = _ratio(clk, imp)
-        table_rows.append([slot, strategy or "-", imp, clk, round(ctr, 4) if ctr is not None else None,
-                           atc, buy, round(rev, 2)])
+        table_rows.append(
+            [
+                slot,
+                strategy or "-",
+                imp,
+                clk,
+                round(ctr, 4) if ctr is not None else None,
+                atc,
+                buy,
+                round(rev, 2),
+            ]
+        )
     slots = sorted({s for _, s in by_day})
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     daily_rows = []
@@ -182,12 +208,18 @@ def recommendations(start: date, end: date, sim: str) -> tuple[dict[str, Any], d
         daily_rows.append(row)
     total_imp = sum(v[0] for v in by_pair.values())
     total_clk = sum(v[1] for v in by_pair.values())
-    summary = {"rec_impressions": total_imp, "rec_clicks": total_clk, "rec_ctr": _ratio(total_clk, total_imp),
-               "rec_revenue": sum(v[4] for v in by_pair.values())}
+    summary = {
+        "rec_impressions": total_imp,
+        "rec_clicks": total_clk,
+        "rec_ctr": _ratio(total_clk, total_imp),
+        "rec_revenue": sum(v[4] for v in by_pair.values()),
+    }
     tables = {
-        "recs": Table("Recommendations per slot and strategy",
-                      ["slot", "strategy", "impressions", "clicks", "ctr", "add_to_cart", "purchases", "revenue"],
-                      table_rows),
+        "recs": Table(
+            "Recommendations per slot and strategy",
+            ["slot", "strategy", "impressions", "clicks", "ctr", "add_to_cart", "purchases", "revenue"],
+            table_rows,
+        ),
         "rec_ctr_daily": Table("Daily recommendation CTR per slot", ["day"] + slots, daily_rows),
     }
     return summary, tables
@@ -197,14 +229,20 @@ def search(start: date, end: date, sim: str, top: int = 15) -> tuple[dict[str, A
     """Search volume and zero-result rate per day; the most frequent queries without results."""
     lo, hi = _bounds(start, end)
     zero = "(context->>'results') = '0'"
-    rows = _query(f"""
+    rows = _query(
+        f"""
         SELECT (created_at AT TIME ZONE 'UTC')::date, COUNT(*), COUNT(*) FILTER (WHERE {zero})
         FROM ecom_ai_event WHERE kind = 'search' AND created_at >= %(lo)s AND created_at < %(hi)s {sim}
-        GROUP BY 1""", {"lo": lo, "hi": hi})
-    top_rows = _query(f"""
+        GROUP BY 1""",
+        {"lo": lo, "hi": hi},
+    )
+    top_rows = _query(
+        f"""
         SELECT lower(query), COUNT(*) FROM ecom_ai_event
         WHERE kind = 'search' AND {zero} AND created_at >= %(lo)s AND created_at < %(hi)s {sim}
-        GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT %(top)s""", {"lo": lo, "hi": hi, "top": top})
+        GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT %(top)s""",
+        {"lo": lo, "hi": hi, "top": top},
+    )
     per_day = {d: (n, z) for d, n, z in rows}
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     daily = []
@@ -215,8 +253,12 @@ def search(start: date, end: date, sim: str, top: int = 15) -> tuple[dict[str, A
     zeros = sum(z for _, z in per_day.values())
     summary = {"searches": total, "zero_result_rate": _ratio(zeros, total)}
     tables = {
-        "search_daily": Table("Searches per day", ["day", "searches", "zero_result", "zero_result_rate"], daily),
-        "zero_queries": Table("Top queries without results", ["query", "searches"], [list(r) for r in top_rows]),
+        "search_daily": Table(
+            "Searches per day", ["day", "searches", "zero_result", "zero_result_rate"], daily
+        ),
+        "zero_queries": Table(
+            "Top queries without results", ["query", "searches"], [list(r) for r in top_rows]
+        ),
     }
     return summary, tables
 
@@ -224,7 +266,8 @@ def search(start: date, end: date, sim: str, top: int = 15) -> tuple[dict[str, A
 def chat(start: date, end: date, sim: str) -> tuple[dict[str, Any], dict[str, Table]]:
     """Conversations, resolution and hand-off rates, thumbs up/down per day."""
     lo, hi = _bounds(start, end)
-    rows = _query(f"""
+    rows = _query(
+        f"""
         SELECT day, COUNT(*), COUNT(*) FILTER (WHERE resolved), COUNT(*) FILTER (WHERE handoff),
                SUM(up), SUM(down) FROM (
             SELECT MIN((created_at AT TIME ZONE 'UTC')::date) AS day,
@@ -235,7 +278,9 @@ def chat(start: date, end: date, sim: str) -> tuple[dict[str, Any], dict[str, Ta
             FROM ecom_ai_event
             WHERE kind = 'chat' AND created_at >= %(lo)s AND created_at < %(hi)s {sim}
             GROUP BY COALESCE(context->>'conversation', {VISITOR})
-        ) c GROUP BY day""", {"lo": lo, "hi": hi})
+        ) c GROUP BY day""",
+        {"lo": lo, "hi": hi},
+    )
     per_day = {r[0]: r[1:] for r in rows}
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
     daily = []
@@ -251,16 +296,25 @@ def chat(start: date, end: date, sim: str) -> tuple[dict[str, Any], dict[str, Ta
         "handoff_rate": _ratio(sum(r[3] for r in daily), n),
         "thumbs_up_ratio": _ratio(up, up + down),
     }
-    tables = {"chat_daily": Table("Chat conversations per day (by first message)",
-                                  ["day", "conversations", "resolved", "handoff", "thumbs_up", "thumbs_down"],
-                                  daily)}
+    tables = {
+        "chat_daily": Table(
+            "Chat conversations per day (by first message)",
+            ["day", "conversations", "resolved", "handoff", "thumbs_up", "thumbs_down"],
+            daily,
+        )
+    }
     return summary, tables
 
 
 def has_simulated(start: date, end: date) -> bool:
     lo, hi = _bounds(start, end)
-    return bool(_query(f"""SELECT EXISTS (SELECT 1 FROM ecom_ai_event WHERE context @> '{SIMULATED}'
-                           AND created_at >= %(lo)s AND created_at < %(hi)s)""", {"lo": lo, "hi": hi})[0][0])
+    return bool(
+        _query(
+            f"""SELECT EXISTS (SELECT 1 FROM ecom_ai_event WHERE context @> '{SIMULATED}'
+                           AND created_at >= %(lo)s AND created_at < %(hi)s)""",
+            {"lo": lo, "hi": hi},
+        )[0][0]
+    )
 
 
 def dashboard(start: date, end: date, include_simulated: bool = True) -> Dashboard:
@@ -270,10 +324,12 @@ def dashboard(start: date, end: date, include_simulated: bool = True) -> Dashboa
     sim = "" if include_simulated else f"AND NOT (context @> '{SIMULATED}')"
     summary: dict[str, Any] = {}
     tables: dict[str, Table] = {}
-    for part in (activity, recommendations, search, chat):
-        s, t = part(start, end, sim)
-        summary.update(s)
-        tables.update(t)
-    summary.update(purchases(start, end, sim))
-    return Dashboard(start=start, end=end, summary=summary, tables=tables,
-                     simulated_events=has_simulated(start, end))
+    with transaction.atomic():  # one snapshot for all figures; SET LOCAL stays inside it
+        for part in (activity, recommendations, search, chat):
+            s, t = part(start, end, sim)
+            summary.update(s)
+            tables.update(t)
+        summary.update(purchases(start, end, sim))
+    return Dashboard(
+        start=start, end=end, summary=summary, tables=tables, simulated_events=has_simulated(start, end)
+    )

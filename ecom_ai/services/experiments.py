@@ -49,7 +49,9 @@ def _running() -> dict[str, dict[str, Any]]:
     for exp in Experiment.objects.filter(status=Experiment.Status.RUNNING).order_by("started_at", "pk"):
         if exp.slot in data:
             continue
-        arms = [(v.key, v.weight, v.effective_overrides(exp.slot)) for v in exp.variants.all() if v.weight > 0]
+        arms = [
+            (v.key, v.weight, v.effective_overrides(exp.slot)) for v in exp.variants.all() if v.weight > 0
+        ]
         if arms:
             data[exp.slot] = {"key": exp.key, "bucket_by": exp.bucket_by, "arms": arms}
     try:
@@ -207,8 +209,12 @@ def best_arm(experiment: Any, arms: list[ArmResult]) -> ArmResult | None:
     """The arm with the highest P(beats control) on the primary metric, if above 50 %; else control."""
     if not arms:
         return None
-    metric = {"ctr": "ctr", "conversion": "conversion", "revenue": "revenue_per_visitor"}[experiment.primary_metric]
-    challengers = [a for a in arms[1:] if getattr(a, metric) and getattr(a, metric).p_beats_control is not None]
+    metric = {"ctr": "ctr", "conversion": "conversion", "revenue": "revenue_per_visitor"}[
+        experiment.primary_metric
+    ]
+    challengers = [
+        a for a in arms[1:] if getattr(a, metric) and getattr(a, metric).p_beats_control is not None
+    ]
     if not challengers:
         return arms[0]
     top = max(challengers, key=lambda a: getattr(a, metric).p_beats_control)

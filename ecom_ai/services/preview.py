@@ -35,12 +35,18 @@ def _normalise(item: Any) -> PreviewItem:
     if isinstance(item, dict):
         get = item.get
     else:
+
         def get(name: str, default: Any = None) -> Any:
             return getattr(item, name, default)
+
     ref = get("product_ref") or get("ref") or ""
     score = get("score")
-    return PreviewItem(ref=str(ref), title=str(get("title") or ""), strategy=str(get("strategy") or ""),
-                       score=float(score) if isinstance(score, int | float) else None)
+    return PreviewItem(
+        ref=str(ref),
+        title=str(get("title") or ""),
+        strategy=str(get("strategy") or ""),
+        score=float(score) if isinstance(score, int | float) else None,
+    )
 
 
 def recommendation_preview(*, user: Any, slot: str, values: dict[str, Any], limit: int = 8) -> PreviewResult:
@@ -54,8 +60,11 @@ def recommendation_preview(*, user: Any, slot: str, values: dict[str, Any], limi
         module = importlib.import_module(RECOMMEND_MODULE)
     except ModuleNotFoundError as exc:
         if exc.name and RECOMMEND_MODULE.startswith(exc.name):
-            return PreviewResult(installed=False, message="Recommendations not installed: the module "
-                                 f"{RECOMMEND_MODULE} is not available, so there is nothing to preview yet.")
+            return PreviewResult(
+                installed=False,
+                message="Recommendations not installed: the module "
+                f"{RECOMMEND_MODULE} is not available, so there is nothing to preview yet.",
+            )
         raise
     try:
         with overlay(values):
@@ -68,8 +77,11 @@ def recommendation_preview(*, user: Any, slot: str, values: dict[str, Any], limi
     if missing:
         from ..models import IndexedProduct
 
-        titles = dict(IndexedProduct.objects.filter(product_ref__in=missing).values_list("product_ref", "title"))
+        titles = dict(
+            IndexedProduct.objects.filter(product_ref__in=missing).values_list("product_ref", "title")
+        )
         for i in items:
             i.title = i.title or titles.get(i.ref, "")
-    return PreviewResult(installed=True, items=items,
-                         message="" if items else "No recommendations for this customer and slot.")
+    return PreviewResult(
+        installed=True, items=items, message="" if items else "No recommendations for this customer and slot."
+    )

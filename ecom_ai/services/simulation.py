@@ -23,14 +23,30 @@ SLOT_STRATEGIES = {
     "trending": [("popular", 0.035)],
     "recently_viewed": [("recent", 0.05)],
 }
-QUERIES = ["kettle", "running shoes", "yoga mat", "coffee grinder", "wool socks", "desk lamp", "backpack",
-           "water bottle", "headphones", "tea set", "cast iron pan", "rain jacket", "notebook", "plant pot"]
+QUERIES = [
+    "kettle",
+    "running shoes",
+    "yoga mat",
+    "coffee grinder",
+    "wool socks",
+    "desk lamp",
+    "backpack",
+    "water bottle",
+    "headphones",
+    "tea set",
+    "cast iron pan",
+    "rain jacket",
+    "notebook",
+    "plant pot",
+]
 ZERO_QUERIES = ["ps5 console", "iphone case", "gift card", "wedding dress", "car tyres", "lego star wars"]
 
 
 def already_loaded() -> bool:
-    return (Event.objects.filter(context__contains=SIM_CONTEXT).exists()
-            or Experiment.objects.filter(simulated=True).exists())
+    return (
+        Event.objects.filter(context__contains=SIM_CONTEXT).exists()
+        or Experiment.objects.filter(simulated=True).exists()
+    )
 
 
 def clear() -> int:
@@ -52,8 +68,13 @@ def _catalogue() -> list[tuple[str, Decimal]]:
     return [(ref, price if price is not None else Decimal("25.00")) for ref, price in rows]
 
 
-def simulate(days: int = 21, visitors: int = 400, seed: int = 7, now: datetime | None = None,
-             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def simulate(
+    days: int = 21,
+    visitors: int = 400,
+    seed: int = 7,
+    now: datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Generate ``days`` of events for ``visitors`` anonymous sessions and one finished experiment.
 
     Every event carries ``context["simulated"] = True`` and a ``sim-`` session key; the experiment
@@ -61,7 +82,9 @@ def simulate(days: int = 21, visitors: int = 400, seed: int = 7, now: datetime |
     """
     products = _catalogue()
     if not products:
-        raise ValueError("No products: index the catalogue first (manage.py ecom_ai_embed) or load the demo shop.")
+        raise ValueError(
+            "No products: index the catalogue first (manage.py ecom_ai_embed) or load the demo shop."
+        )
     rng = random.Random(seed)
     now = now or timezone.now()
     first_day = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -72,8 +95,16 @@ def simulate(days: int = 21, visitors: int = 400, seed: int = 7, now: datetime |
 
     def add(when: datetime, session: str, kind: str, **fields: Any) -> None:
         context = {**SIM_CONTEXT, **fields.pop("context", {})}
-        events.append(Event(session_key=session, kind=kind, created_at=when, context=context,
-                            weight=Event.DEFAULT_WEIGHTS.get(kind, 1.0), **fields))
+        events.append(
+            Event(
+                session_key=session,
+                kind=kind,
+                created_at=when,
+                context=context,
+                weight=Event.DEFAULT_WEIGHTS.get(kind, 1.0),
+                **fields,
+            )
+        )
 
     conversation = 0
     for v in range(visitors):
@@ -96,8 +127,13 @@ def simulate(days: int = 21, visitors: int = 400, seed: int = 7, now: datetime |
                 t += timedelta(seconds=20)
                 add(t, session, "search", query=query, context={"results": 0 if zero else rng.randint(3, 40)})
                 if not zero and rng.random() < 0.5:
-                    add(t + timedelta(seconds=5), session, "search_click", product_ref=rng.choice(products)[0],
-                        query=query)
+                    add(
+                        t + timedelta(seconds=5),
+                        session,
+                        "search_click",
+                        product_ref=rng.choice(products)[0],
+                        query=query,
+                    )
             bought = False
             for slot, strategies in SLOT_STRATEGIES.items():
                 if rng.random() < 0.45:
@@ -117,8 +153,14 @@ def simulate(days: int = 21, visitors: int = 400, seed: int = 7, now: datetime |
                             add(t + timedelta(seconds=30), session, "add_to_cart", product_ref=ref, **tags)
                             if rng.random() < 0.5:
                                 bought = True
-                                add(t + timedelta(seconds=300), session, "purchase", product_ref=ref,
-                                    value=price, **tags)
+                                add(
+                                    t + timedelta(seconds=300),
+                                    session,
+                                    "purchase",
+                                    product_ref=ref,
+                                    value=price,
+                                    **tags,
+                                )
             if not bought and rng.random() < 0.04:
                 ref, price = rng.choice(products)
                 add(t + timedelta(seconds=400), session, "purchase", product_ref=ref, value=price)
@@ -140,14 +182,22 @@ def simulate(days: int = 21, visitors: int = 400, seed: int = 7, now: datetime |
     with transaction.atomic():
         Event.objects.bulk_create(events, batch_size=5000)
         exp = Experiment.objects.create(
-            key=EXPERIMENT_KEY, name="For-you: more diverse recommendations (simulated)",
+            key=EXPERIMENT_KEY,
+            name="For-you: more diverse recommendations (simulated)",
             description="Demo experiment generated by ecom_ai_simulate_traffic: does a higher diversity λ "
-                        "in the “For you” widget raise clicks and purchases?",
-            slot="for_you", bucket_by=Experiment.BucketBy.SESSION, primary_metric=Experiment.Metric.CTR,
-            status=Experiment.Status.STOPPED, started_at=exp_start, stopped_at=exp_stop, simulated=True)
+            "in the “For you” widget raise clicks and purchases?",
+            slot="for_you",
+            bucket_by=Experiment.BucketBy.SESSION,
+            primary_metric=Experiment.Metric.CTR,
+            status=Experiment.Status.STOPPED,
+            started_at=exp_start,
+            stopped_at=exp_stop,
+            simulated=True,
+        )
         for key, weight, overrides in arms:
-            Variant.objects.create(experiment=exp, key=key, weight=weight, overrides=overrides,
-                                   is_control=key == "control")
+            Variant.objects.create(
+                experiment=exp, key=key, weight=weight, overrides=overrides, is_control=key == "control"
+            )
     if progress:
         progress(f"{len(events)} simulated events for {visitors} visitors over {days} days")
     return {"events": len(events), "visitors": visitors, "days": days, "experiment": EXPERIMENT_KEY}

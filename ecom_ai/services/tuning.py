@@ -98,7 +98,9 @@ def validate_value(key: str, value: Any) -> Any:
         return value
     if kind == "weights":
         if not isinstance(value, dict) or not value:
-            raise ValueError('Must be a JSON object of strategy weights, e.g. {"content": 0.7, "popular": 0.3}.')
+            raise ValueError(
+                'Must be a JSON object of strategy weights, e.g. {"content": 0.7, "popular": 0.3}.'
+            )
         cleaned = {}
         for name, weight in value.items():
             if not isinstance(name, str) or not name.replace("_", "").isalnum():
@@ -148,7 +150,11 @@ def _load_saved() -> dict[str, Any]:
     try:
         from ..models.tuning import TuningSettings
 
-        row = TuningSettings.objects.filter(pk=TuningSettings.SINGLETON_ID).values_list("overrides", flat=True).first()
+        row = (
+            TuningSettings.objects.filter(pk=TuningSettings.SINGLETON_ID)
+            .values_list("overrides", flat=True)
+            .first()
+        )
         saved = row or {}
     except Exception:  # no table yet (migrations pending) or the database is down
         logger.warning("ecom_ai tuning: could not read saved settings; using defaults", exc_info=True)

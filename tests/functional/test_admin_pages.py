@@ -54,12 +54,21 @@ def test_settings_page_saves_valid_values_and_they_apply_at_once(admin_client):
     url = reverse("admin:ecom_ai_tuningsettings_change", args=[1])
     assert admin_client.get(reverse("admin:ecom_ai_tuningsettings_changelist")).url == url
     page = admin_client.get(url)
-    assert page.status_code == 200 and "Widgets" in page.content.decode() and "Guardrails" in page.content.decode()
-    response = admin_client.post(url, settings_post(ef_search=240, widget_chat=False,
-                                                    blend_for_you={"content": 1, "popular": 0.5}))
+    assert (
+        page.status_code == 200
+        and "Widgets" in page.content.decode()
+        and "Guardrails" in page.content.decode()
+    )
+    response = admin_client.post(
+        url, settings_post(ef_search=240, widget_chat=False, blend_for_you={"content": 1, "popular": 0.5})
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     row = TuningSettings.objects.get()
-    assert row.overrides == {"ef_search": 240, "widget_chat": False, "blend_for_you": {"content": 1.0, "popular": 0.5}}
+    assert row.overrides == {
+        "ef_search": 240,
+        "widget_chat": False,
+        "blend_for_you": {"content": 1.0, "popular": 0.5},
+    }
     assert row.updated_by == "admin"
     values = runtime.tuning()
     assert values["ef_search"] == 240 and values["widget_chat"] is False
@@ -67,8 +76,12 @@ def test_settings_page_saves_valid_values_and_they_apply_at_once(admin_client):
 
 def test_settings_page_shows_clear_errors_and_saves_nothing(admin_client):
     url = reverse("admin:ecom_ai_tuningsettings_change", args=[1])
-    response = admin_client.post(url, settings_post(ef_search=3, blend_similar='{"content": -2}',
-                                                    search_fusion="magic", rec_diversity_lambda="lots"))
+    response = admin_client.post(
+        url,
+        settings_post(
+            ef_search=3, blend_similar='{"content": -2}', search_fusion="magic", rec_diversity_lambda="lots"
+        ),
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "Ensure this value is greater than or equal to 10." in html
@@ -80,8 +93,10 @@ def test_settings_page_shows_clear_errors_and_saves_nothing(admin_client):
 
 def test_preview_without_a_recommender_says_so(admin_client, monkeypatch):
     monkeypatch.setitem(sys.modules, "ecom_ai.services.recommend", None)  # import raises ModuleNotFoundError
-    response = admin_client.post(reverse("admin:ecom_ai_tuning_preview"),
-                                 {**settings_post(rec_diversity_lambda=0.8), "preview_slot": "for_you"})
+    response = admin_client.post(
+        reverse("admin:ecom_ai_tuning_preview"),
+        {**settings_post(rec_diversity_lambda=0.8), "preview_slot": "for_you"},
+    )
     assert response.status_code == 200
     assert "Recommendations not installed" in response.content.decode()
     assert TuningSettings.objects.get().overrides == {}
@@ -97,14 +112,18 @@ def test_preview_runs_the_recommender_under_the_unsaved_values(admin_client, dja
         return [{"product_ref": "p1", "score": 0.9, "strategy": "content"}]
 
     monkeypatch.setitem(sys.modules, "ecom_ai.services.recommend", types.SimpleNamespace(recommend=recommend))
-    response = admin_client.post(reverse("admin:ecom_ai_tuning_preview"), {
-        **settings_post(rec_diversity_lambda=0.8), "preview_slot": "similar", "preview_customer": "carla"})
+    response = admin_client.post(
+        reverse("admin:ecom_ai_tuning_preview"),
+        {**settings_post(rec_diversity_lambda=0.8), "preview_slot": "similar", "preview_customer": "carla"},
+    )
     html = response.content.decode()
     assert seen == {"slot": "similar", "user": customer, "lam": 0.8}
     assert "Oak bench" in html and "rec_diversity_lambda" in html
     assert runtime.tuning()["rec_diversity_lambda"] == runtime.DEFAULTS["rec_diversity_lambda"]
-    bad = admin_client.post(reverse("admin:ecom_ai_tuning_preview"), {
-        **settings_post(ef_search=1), "preview_slot": "similar", "preview_customer": "nobody"})
+    bad = admin_client.post(
+        reverse("admin:ecom_ai_tuning_preview"),
+        {**settings_post(ef_search=1), "preview_slot": "similar", "preview_customer": "nobody"},
+    )
     assert "No customer &#x27;nobody&#x27;" in bad.content.decode() and "ef_search" in bad.content.decode()
 
 
@@ -116,18 +135,54 @@ def _dashboard_events():
         for v in range(5 + d % 3):
             s = f"v{v}"
             rows.append(Event(session_key=s, kind="view", product_ref="p1", created_at=when))
-        rows.append(Event(session_key="v0", kind="search", query="kettle", context={"results": 4}, created_at=when))
-        rows.append(Event(session_key="v1", kind="search", query="Unicorn =cmd", context={"results": 0},
-                          created_at=when))
+        rows.append(
+            Event(session_key="v0", kind="search", query="kettle", context={"results": 4}, created_at=when)
+        )
+        rows.append(
+            Event(
+                session_key="v1", kind="search", query="Unicorn =cmd", context={"results": 0}, created_at=when
+            )
+        )
         for i in range(10):
-            rows.append(Event(session_key="v2", kind="rec_impression", slot="similar", strategy="content",
-                              product_ref=str(i), created_at=when))
-        rows.append(Event(session_key="v2", kind="rec_click", slot="similar", strategy="content", product_ref="1",
-                          created_at=when))
-        rows.append(Event(session_key="v2", kind="purchase", slot="similar", strategy="content", product_ref="1",
-                          value=Decimal("20.00"), created_at=when))
-        rows.append(Event(session_key="v3", kind="chat", context={"conversation": f"c{d}", "resolved": d % 2 == 0,
-                                                                  "thumbs": 1}, created_at=when))
+            rows.append(
+                Event(
+                    session_key="v2",
+                    kind="rec_impression",
+                    slot="similar",
+                    strategy="content",
+                    product_ref=str(i),
+                    created_at=when,
+                )
+            )
+        rows.append(
+            Event(
+                session_key="v2",
+                kind="rec_click",
+                slot="similar",
+                strategy="content",
+                product_ref="1",
+                created_at=when,
+            )
+        )
+        rows.append(
+            Event(
+                session_key="v2",
+                kind="purchase",
+                slot="similar",
+                strategy="content",
+                product_ref="1",
+                value=Decimal("20.00"),
+                created_at=when,
+            )
+        )
+        rows.append(
+            Event(
+                session_key="v3",
+                kind="chat",
+                context={"conversation": f"c{d}", "resolved": d % 2 == 0, "thumbs": 1},
+                created_at=when,
+            )
+        )
     Event.objects.bulk_create(rows)
 
 
@@ -139,7 +194,11 @@ def test_dashboard_figures_charts_and_csv(admin_client):
     response = admin_client.get(url, {"start": start, "end": end})
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count('class="ecom-chart"') >= 7 and "Weekly retention" in html and "simulated-banner" not in html
+    assert (
+        html.count('class="ecom-chart"') >= 7
+        and "Weekly retention" in html
+        and "simulated-banner" not in html
+    )
     from ecom_ai.services.analytics import dashboard
 
     d = dashboard(start, end)
@@ -153,8 +212,11 @@ def test_dashboard_figures_charts_and_csv(admin_client):
         assert export.status_code == 200 and export["Content-Type"].startswith("text/csv")
         rows = list(csv.reader(io.StringIO(export.content.decode())))
         assert rows[0] == d.tables[name].columns and len(rows) == len(d.tables[name].rows) + 1
-    dau = list(csv.reader(io.StringIO(admin_client.get(url, {"start": start, "end": end, "export": "dau"})
-                                      .content.decode())))
+    dau = list(
+        csv.reader(
+            io.StringIO(admin_client.get(url, {"start": start, "end": end, "export": "dau"}).content.decode())
+        )
+    )
     assert dau[-1] == [end.isoformat(), "5"]
     zero = admin_client.get(url, {"start": start, "end": end, "export": "zero_queries"}).content.decode()
     assert "'unicorn =cmd" not in zero  # only cells starting with a formula character are quoted
@@ -164,7 +226,8 @@ def test_dashboard_rejects_bad_ranges_with_a_message(admin_client):
     url = reverse("admin:ecom_ai_engagementdashboard_changelist")
     response = admin_client.get(url, {"start": "2026-05-10", "end": "2026-05-01"})
     assert response.status_code == 400 and "The start date must be on or before the end date." in (
-        response.content.decode())
+        response.content.decode()
+    )
     assert "Enter a valid date." in admin_client.get(url, {"start": "yesterday"}).content.decode()
     assert admin_client.get(url, {"export": "passwords"}).status_code == 400
 
@@ -175,8 +238,9 @@ def test_dashboard_needs_staff(client):
 
 
 def test_simulated_traffic_is_labelled_and_loads_once(admin_client):
-    IndexedProduct.objects.bulk_create([IndexedProduct(product_ref=f"p{i}", title=f"Product {i}",
-                                                       price=Decimal("12.50")) for i in range(30)])
+    IndexedProduct.objects.bulk_create(
+        [IndexedProduct(product_ref=f"p{i}", title=f"Product {i}", price=Decimal("12.50")) for i in range(30)]
+    )
     call_command("ecom_ai_simulate_traffic", "--days", "14", "--visitors", "60")
     count = Event.objects.count()
     assert count > 500 and Event.objects.filter(context__simulated=True).count() == count
@@ -195,7 +259,9 @@ def test_simulated_traffic_is_labelled_and_loads_once(admin_client):
     assert results.status_code == 200 and "Simulated experiment" in page and "P(beats control)" in page
     assert page.count('class="ecom-chart"') == 3 and "Beta" in page
     # Promote via the results page (POST with CSRF handled by the admin client).
-    response = admin_client.post(reverse("admin:ecom_ai_experiment_promote", args=[exp.pk]), {"arm": "diverse"})
+    response = admin_client.post(
+        reverse("admin:ecom_ai_experiment_promote", args=[exp.pk]), {"arm": "diverse"}
+    )
     assert response.status_code == 302
     assert runtime.tuning()["rec_diversity_lambda"] == 0.5
     assert admin_client.get(reverse("admin:ecom_ai_experiment_promote", args=[exp.pk])).status_code == 405
@@ -204,8 +270,9 @@ def test_simulated_traffic_is_labelled_and_loads_once(admin_client):
 def test_experiment_admin_actions(admin_client):
     exp = Experiment.objects.create(key="e1", name="E1", slot="trending")
     changelist = reverse("admin:ecom_ai_experiment_changelist")
-    response = admin_client.post(changelist, {"action": "start_experiments", "_selected_action": [exp.pk]},
-                                 follow=True)
+    response = admin_client.post(
+        changelist, {"action": "start_experiments", "_selected_action": [exp.pk]}, follow=True
+    )
     assert "needs two or more variants" in response.content.decode()
     exp.variants.create(key="control", is_control=True)
     exp.variants.create(key="b", overrides={"widget_trending": False})

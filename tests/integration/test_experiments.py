@@ -28,8 +28,15 @@ def _fresh_cache():
 
 
 def make_experiment(key="exp1", slot="for_you", status="running", **kw) -> Experiment:
-    exp = Experiment.objects.create(key=key, name=key, slot=slot, status=status,
-                                    started_at=timezone.now() - timedelta(days=3), bucket_by="session", **kw)
+    exp = Experiment.objects.create(
+        key=key,
+        name=key,
+        slot=slot,
+        status=status,
+        started_at=timezone.now() - timedelta(days=3),
+        bucket_by="session",
+        **kw,
+    )
     Variant.objects.create(experiment=exp, key="control", is_control=True, weight=50)
     Variant.objects.create(experiment=exp, key="diverse", weight=50, overrides={"rec_diversity_lambda": 0.6})
     return exp
@@ -55,7 +62,11 @@ def test_stopping_takes_effect_immediately_and_strategy_arms_set_the_blend():
     exp2 = Experiment.objects.create(key="exp2", name="strategies", slot="similar", status="running")
     Variant.objects.create(experiment=exp2, key="control", is_control=True, weight=1)
     Variant.objects.create(experiment=exp2, key="content_only", weight=1000000, strategy="content")
-    assert service.assign((5, "s"), "similar") == ("exp2", "content_only", {"blend_similar": {"content": 1.0}})
+    assert service.assign((5, "s"), "similar") == (
+        "exp2",
+        "content_only",
+        {"blend_similar": {"content": 1.0}},
+    )
 
 
 def test_one_running_experiment_per_slot():
@@ -78,16 +89,45 @@ def _events(exp: Experiment, arm: str, visitors: int, clicks: int, buyers: int, 
     for v in range(visitors):
         s = f"{arm}-{v}"
         for i in range(10):
-            rows.append(Event(session_key=s, kind="rec_impression", slot="for_you", experiment=exp.key, arm=arm,
-                              product_ref=str(i), created_at=now))
+            rows.append(
+                Event(
+                    session_key=s,
+                    kind="rec_impression",
+                    slot="for_you",
+                    experiment=exp.key,
+                    arm=arm,
+                    product_ref=str(i),
+                    created_at=now,
+                )
+            )
         if v < clicks:
-            rows.append(Event(session_key=s, kind="rec_click", slot="for_you", experiment=exp.key, arm=arm,
-                              product_ref="1", created_at=now))
+            rows.append(
+                Event(
+                    session_key=s,
+                    kind="rec_click",
+                    slot="for_you",
+                    experiment=exp.key,
+                    arm=arm,
+                    product_ref="1",
+                    created_at=now,
+                )
+            )
         if v < buyers:  # purchase without arm tags: attributed through the visitor
-            rows.append(Event(session_key=s, kind="purchase", value=Decimal(value), product_ref="1",
-                              created_at=now + timedelta(minutes=5)))
+            rows.append(
+                Event(
+                    session_key=s,
+                    kind="purchase",
+                    value=Decimal(value),
+                    product_ref="1",
+                    created_at=now + timedelta(minutes=5),
+                )
+            )
     # a purchase before exposure does not count
-    rows.append(Event(session_key=f"{arm}-0", kind="purchase", value=Decimal("999"), created_at=now - timedelta(days=5)))
+    rows.append(
+        Event(
+            session_key=f"{arm}-0", kind="purchase", value=Decimal("999"), created_at=now - timedelta(days=5)
+        )
+    )
     Event.objects.bulk_create(rows)
 
 

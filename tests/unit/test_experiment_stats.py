@@ -20,7 +20,9 @@ def test_rate_intervals_match_scipy_beta_quantiles(arms):
         assert est.value == pytest.approx(s / n)
 
 
-@pytest.mark.parametrize("control,variant", [((30, 1000), (45, 1000)), ((50, 400), (40, 400)), ((7, 60), (7, 60))])
+@pytest.mark.parametrize(
+    "control,variant", [((30, 1000), (45, 1000)), ((50, 400), (40, 400)), ((7, 60), (7, 60))]
+)
 def test_probability_to_beat_control_matches_numerical_integration(control, variant):
     a = (1 + control[0], 1 + control[1] - control[0])
     b = (1 + variant[0], 1 + variant[1] - variant[0])
@@ -62,7 +64,7 @@ def test_traffic_split_follows_weights(weights):
     for i in range(n):
         counts[pick_arm("split-test", f"s:{i}", arms)[0]] += 1
     total = sum(weights)
-    for (key, w, _) in arms:
+    for key, w, _ in arms:
         p = w / total
         # within 4 standard deviations of the binomial expectation
         assert abs(counts[key] - n * p) < 4 * (n * p * (1 - p)) ** 0.5, counts

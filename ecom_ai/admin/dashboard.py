@@ -117,6 +117,11 @@ def charts(d: Dashboard) -> dict[str, str]:
         },
         title="Chat conversations per day",
     )
+    out["thumbs"] = svgcharts.bar_chart(
+        [r[0][5:] for r in cd.rows],
+        {"thumbs up": [r[4] for r in cd.rows], "thumbs down": [r[5] for r in cd.rows]},
+        title="Thumbs up and down per day",
+    )
     return {k: mark_safe(v) for k, v in out.items()}  # noqa: S308  (built by svgcharts, all text escaped)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from typing import Any
 
 from django.contrib import admin, messages
@@ -116,6 +117,8 @@ class ExperimentAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request, exp):
             return HttpResponse(status=403)
         arms = service.results(exp)
+        if request.GET.get("export") == "csv":
+            return self._csv(exp, arms)
         best = service.best_arm(exp, arms)
         labels = [a.key for a in arms]
         charts = {}
@@ -132,15 +135,76 @@ class ExperimentAdmin(admin.ModelAdmin):
                         labels, [(e.value, e.low, e.high) for e in est], title=name, **kwargs
                     )
                 )
+        rows = [{"arm": a, "cells": self._cells(a)} for a in arms]
+        method = [" ".join(p.split()) for p in (STATS_METHOD or "").split("\n\n")]
         context = {
             **self.admin_site.each_context(request),
             "title": f"Results: {exp.name}",
+            "rows": rows,
             "opts": self.model._meta,
             "exp": exp,
             "arms": arms,
             "best": best,
             "charts": charts,
-            "method": STATS_METHOD,
+            "method": method,
             "can_promote": self.has_change_permission(request, exp),
         }
         return TemplateResponse(request, "ecom_ai/admin/experiment_results.html", context)
+
+    @staticmethod
+    def _cells(arm: service.ArmResult) -> list[dict[str, str]]:
+        """Display strings per metric: value, interval and P(beats control) with a verdict class."""
+        cells = []
+        for attr, pct in (("ctr", True), ("conversion", True), ("revenue_per_visitor", False)):
+            e = getattr(arm, attr)
+
+            def f(v: float, pct: bool = pct) -> str:
+                return f"{v * 100:.1f}%" if pct else f"{v:,.2f}"
+
+            p = e.p_beats_control
+            cells.append(
+                {
+                    "value": f(e.value),
+                    "interval": f"{f(e.low)} – {f(e.high)}",
+                    "p": "–" if p is None else f"{p * 100:.0f}%",
+                    "verdict": ""
+                    if p is None
+                    else "ecom-good"
+                    if p >= 0.95
+                    else "ecom-bad"
+                    if p <= 0.05
+                    else "",
+                }
+            )
+        return cells
+
+    @staticmethod
+    def _csv(exp: Experiment, arms: list[service.ArmResult]) -> HttpResponse:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="ecom_ai_experiment_{exp.key}.csv"'
+        writer = csv.writer(response)
+        metrics = ("ctr", "conversion", "revenue_per_visitor")
+        header = ["arm", "is_control", "visitors", "impressions", "clicks", "converters", "revenue"]
+        for m in metrics:
+            header += [m, f"{m}_low", f"{m}_high", f"{m}_p_beats_control"]
+        writer.writerow(header)
+        for a in arms:
+            row: list = [
+                a.key,
+                a.is_control,
+                a.visitors,
+                a.impressions,
+                a.clicks,
+                a.converters,
+                round(a.revenue, 2),
+            ]
+            for m in metrics:
+                e = getattr(a, m)
+                row += [
+                    round(e.value, 6),
+                    round(e.low, 6),
+                    round(e.high, 6),
+                    "" if e.p_beats_control is None else round(e.p_beats_control, 4),
+                ]
+            writer.writerow(row)
+        return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import forms
@@ -22,7 +23,8 @@ GROUP_ORDER = ["Widgets", "Recommendations", "Search", "Chat", "Rate limits", "G
 
 def _form_field(key: str, spec: dict[str, Any]) -> forms.Field:
     label = key.replace("_", " ").capitalize()
-    help_text = f"{spec.get('help', '')} (key: {key}; default: {runtime.DEFAULTS.get(key)!r})".strip()
+    default = json.dumps(runtime.DEFAULTS.get(key), ensure_ascii=False)
+    help_text = f"{spec.get('help', '')} (key: {key}; default: {default})".strip()
     common = {"label": label, "help_text": help_text}
     kind = spec["type"]
     if kind == "bool":

@@ -33,6 +33,14 @@ def _nice_max(value: float) -> float:
     return 10 * exp
 
 
+def _top(values: list[float]) -> float:
+    """Axis maximum: a round number, and a multiple of 4 for counts so every tick is whole."""
+    top = _nice_max(max(values, default=0))
+    if values and all(float(v).is_integer() for v in values) and not float(top / 4).is_integer():
+        top = max(4.0, math.ceil(max(values) / 4) * 4)
+    return top
+
+
 def _frame(width: int, height: int, title: str, body: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
@@ -85,15 +93,15 @@ def line_chart(
     series: dict[str, Sequence[Number]],
     *,
     title: str = "",
-    width: int = 720,
-    height: int = 240,
+    width: int = 560,
+    height: int = 220,
     fmt: Callable[[float], str] = _fmt,
 ) -> str:
     """Lines over shared x labels; ``None`` values leave a gap."""
     pad = (56, 16, 28, 26)
     left, right, top_pad, bottom = pad
     values = [v for vs in series.values() for v in vs if v is not None]
-    top = _nice_max(max(values, default=0))
+    top = _top(values)
     n = max(len(labels), 1)
     xs = [left + (width - left - right) * (i / (n - 1) if n > 1 else 0.5) for i in range(len(labels))]
 
@@ -129,15 +137,15 @@ def bar_chart(
     series: dict[str, Sequence[Number]],
     *,
     title: str = "",
-    width: int = 720,
-    height: int = 240,
+    width: int = 560,
+    height: int = 220,
     fmt: Callable[[float], str] = _fmt,
 ) -> str:
     """Grouped vertical bars, one group per label and one bar per series."""
     pad = (56, 16, 28, 26)
     left, right, top_pad, bottom = pad
     values = [v for vs in series.values() for v in vs if v is not None]
-    top = _nice_max(max(values, default=0))
+    top = _top(values)
     n = max(len(labels), 1)
     group = (width - left - right) / n
     bar = max(1.0, group * 0.8 / max(len(series), 1))
@@ -165,11 +173,11 @@ def heatmap(
     values: Sequence[Sequence[Number]],
     *,
     title: str = "",
-    width: int = 720,
+    width: int = 560,
     fmt: Callable[[float], str] = percent,
 ) -> str:
     """A grid of cells shaded by value in [0, 1]; ``None`` cells stay blank."""
-    left, top_pad, cell_h = 96, 24, 26
+    left, top_pad, cell_h = 112, 24, 26
     cols = max(len(col_labels), 1)
     cell_w = (width - left - 8) / cols
     height = top_pad + cell_h * max(len(row_labels), 1) + 8
@@ -200,7 +208,7 @@ def heatmap(
             body.append(
                 f'<rect x="{x + 1:.1f}" y="{y + 1}" width="{cell_w - 2:.1f}" height="{cell_h - 2}" rx="3" '
                 f'fill="rgb({r},{g},{b})">'
-                f'<title>{escape(f"{label} {col_labels[j]}: {fmt(v)}")}</title></rect>'
+                f"<title>{escape(f'{label} {col_labels[j]}: {fmt(v)}')}</title></rect>"
             )
             body.append(
                 f'<text x="{x + cell_w / 2:.1f}" y="{y + cell_h / 2 + 4:.1f}" text-anchor="middle" '
@@ -214,11 +222,11 @@ def interval_chart(
     estimates: Sequence[tuple[float, float, float]],
     *,
     title: str = "",
-    width: int = 520,
+    width: int = 300,
     fmt: Callable[[float], str] = _fmt,
 ) -> str:
     """Horizontal point estimates with their intervals, one row per label (value, low, high)."""
-    left, right, row_h, top_pad = 110, 70, 30, 10
+    left, right, row_h, top_pad = 58, 44, 28, 8
     height = top_pad + row_h * max(len(labels), 1) + 24
     lows = [lo for _, lo, _ in estimates] + [0.0]
     highs = [hi for _, _, hi in estimates]

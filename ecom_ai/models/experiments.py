@@ -93,7 +93,6 @@ class Experiment(models.Model):
         self.save()
 
 
-
 class Variant(models.Model):
     """One arm: a traffic share and what it changes (a strategy or tuning overrides)."""
 

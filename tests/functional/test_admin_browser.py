@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,10 @@ from django.core.cache import cache
 from ecom_ai.models import Experiment, IndexedProduct
 from ecom_ai.services import experiments as experiments_service
 from ecom_ai.services import simulation
+
+# Playwright's sync API runs an event loop in this thread; the test's ORM calls stay synchronous
+# (main's conftest sets the same in its browser fixture).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.mark.browser

@@ -258,6 +258,12 @@ def test_simulated_traffic_is_labelled_and_loads_once(admin_client):
     page = results.content.decode()
     assert results.status_code == 200 and "Simulated experiment" in page and "P(beats control)" in page
     assert page.count('class="ecom-chart"') == 3 and "Beta" in page
+    exported = admin_client.get(reverse("admin:ecom_ai_experiment_results", args=[exp.pk]), {"export": "csv"})
+    table = list(csv.reader(io.StringIO(exported.content.decode())))
+    assert table[0][:3] == ["arm", "is_control", "visitors"] and [r[0] for r in table[1:]] == [
+        "control",
+        "diverse",
+    ]
     # Promote via the results page (POST with CSRF handled by the admin client).
     response = admin_client.post(
         reverse("admin:ecom_ai_experiment_promote", args=[exp.pk]), {"arm": "diverse"}

@@ -33,6 +33,11 @@ def _nice_max(value: float) -> float:
     return 10 * exp
 
 
+def _floats(series: dict[str, Sequence[Number]]) -> dict[str, list[float | None]]:
+    """Plain floats (Decimal from the database included); None stays a gap."""
+    return {name: [None if v is None else float(v) for v in vs] for name, vs in series.items()}
+
+
 def _top(values: list[float]) -> float:
     """Axis maximum: a round number, and a multiple of 4 for counts so every tick is whole."""
     top = _nice_max(max(values, default=0))
@@ -98,6 +103,7 @@ def line_chart(
     fmt: Callable[[float], str] = _fmt,
 ) -> str:
     """Lines over shared x labels; ``None`` values leave a gap."""
+    series = _floats(series)
     pad = (56, 16, 28, 26)
     left, right, top_pad, bottom = pad
     values = [v for vs in series.values() for v in vs if v is not None]
@@ -142,6 +148,7 @@ def bar_chart(
     fmt: Callable[[float], str] = _fmt,
 ) -> str:
     """Grouped vertical bars, one group per label and one bar per series."""
+    series = _floats(series)
     pad = (56, 16, 28, 26)
     left, right, top_pad, bottom = pad
     values = [v for vs in series.values() for v in vs if v is not None]

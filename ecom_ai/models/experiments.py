@@ -69,6 +69,13 @@ class Experiment(models.Model):
 
         invalidate()
 
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        from ..services.experiments import invalidate
+
+        invalidate()
+        return result
+
     def clean(self) -> None:
         if self.status == self.Status.RUNNING:
             clash = Experiment.objects.filter(slot=self.slot, status=self.Status.RUNNING).exclude(pk=self.pk)
@@ -123,6 +130,13 @@ class Variant(models.Model):
         from ..services.experiments import invalidate
 
         invalidate()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        from ..services.experiments import invalidate
+
+        invalidate()
+        return result
 
     def clean(self) -> None:
         from ..services.tuning import validate_overrides

@@ -269,7 +269,7 @@ def chat(start: date, end: date, sim: str) -> tuple[dict[str, Any], dict[str, Ta
     rows = _query(
         f"""
         SELECT day, COUNT(*), COUNT(*) FILTER (WHERE resolved), COUNT(*) FILTER (WHERE handoff),
-               SUM(up), SUM(down) FROM (
+               SUM(up)::int, SUM(down)::int FROM (
             SELECT MIN((created_at AT TIME ZONE 'UTC')::date) AS day,
                    BOOL_OR(context->>'resolved' = 'true') AS resolved,
                    BOOL_OR(context->>'handoff' = 'true') AS handoff,

@@ -148,3 +148,10 @@ def test_results_per_arm_and_promote_the_winner():
     exp.refresh_from_db()
     assert exp.winner == "diverse" and exp.status == "stopped"
     assert runtime.tuning()["rec_diversity_lambda"] == 0.6
+
+
+def test_deleting_a_variant_reaches_assignment_at_once():
+    exp = make_experiment()
+    assert {service.assign(f"s{i}", "for_you")[1] for i in range(50)} == {"control", "diverse"}
+    exp.variants.get(key="diverse").delete()
+    assert {service.assign(f"s{i}", "for_you")[1] for i in range(50)} == {"control"}

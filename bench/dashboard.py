@@ -18,7 +18,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,10 +30,13 @@ INSERT INTO ecom_ai_event (session_key, product_ref, kind, weight, slot, strateg
 SELECT v.sk,
        (floor(random() * 5000))::int::text,
        k.kind, 1.0,
-       CASE WHEN k.kind IN ('rec_impression', 'rec_click') OR (k.kind IN ('add_to_cart', 'purchase') AND r.a < 0.4)
-            THEN (ARRAY['for_you', 'similar', 'bought_together', 'trending', 'recently_viewed'])[1 + mod((r.b * 5)::int, 5)]
+       CASE WHEN k.kind IN ('rec_impression', 'rec_click')
+                 OR (k.kind IN ('add_to_cart', 'purchase') AND r.a < 0.4)
+            THEN (ARRAY['for_you', 'similar', 'bought_together', 'trending',
+                        'recently_viewed'])[1 + mod((r.b * 5)::int, 5)]
             ELSE '' END,
-       CASE WHEN k.kind IN ('rec_impression', 'rec_click') OR (k.kind IN ('add_to_cart', 'purchase') AND r.a < 0.4)
+       CASE WHEN k.kind IN ('rec_impression', 'rec_click')
+                 OR (k.kind IN ('add_to_cart', 'purchase') AND r.a < 0.4)
             THEN (ARRAY['collaborative', 'content', 'popular'])[1 + mod((r.c * 3)::int, 3)] ELSE '' END,
        '', '',
        CASE WHEN k.kind = 'search' THEN (ARRAY['kettle', 'shoes', 'lamp', 'yoga mat', 'ps5', 'gift card',
@@ -105,14 +108,15 @@ def _load(n: int, days: int, visitors: int, reload: bool) -> float:
 
 def _naive(start, end) -> dict:
     """The baseline: per day, pull that day's events through the ORM and count in Python."""
-    from datetime import datetime, time as dtime, timezone as tz
+    from datetime import datetime
+    from datetime import time as dtime
 
     from ecom_ai.models import Event
 
     dau, searches, zero, imp, clk = [], 0, 0, {}, {}
     day = start
     while day <= end:
-        lo = datetime.combine(day, dtime.min, tzinfo=tz.utc)
+        lo = datetime.combine(day, dtime.min, tzinfo=UTC)
         rows = Event.objects.filter(created_at__gte=lo, created_at__lt=lo + timedelta(days=1)).values_list(
             "user_id", "session_key", "kind", "slot", "context"
         )

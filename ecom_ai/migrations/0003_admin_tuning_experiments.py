@@ -87,4 +87,15 @@ class Migration(migrations.Migration):
             "WHERE context @> '{\"simulated\": true}'",
             "DROP INDEX IF EXISTS ecom_ai_ev_simulated",
         ),
+        # Index-only scans for recommendation attribution per slot/strategy and zero-result searches.
+        migrations.RunSQL(
+            "CREATE INDEX IF NOT EXISTS ecom_ai_ev_attributed ON ecom_ai_event (created_at) "
+            "INCLUDE (kind, slot, strategy, value) WHERE slot <> ''",
+            "DROP INDEX IF EXISTS ecom_ai_ev_attributed",
+        ),
+        migrations.RunSQL(
+            "CREATE INDEX IF NOT EXISTS ecom_ai_ev_search_zero ON ecom_ai_event (created_at) "
+            "INCLUDE (query) WHERE kind = 'search' AND (context->>'results') = '0'",
+            "DROP INDEX IF EXISTS ecom_ai_ev_search_zero",
+        ),
     ]

@@ -229,13 +229,26 @@ def search(start: date, end: date, sim: str, top: int = 15) -> tuple[dict[str, A
     """Search volume and zero-result rate per day; the most frequent queries without results."""
     lo, hi = _bounds(start, end)
     zero = "(context->>'results') = '0'"
-    rows = _query(
+    # Volume and zero-result counts are separate queries so each is an index-only scan (of
+    # ecom_ai_ev_kind_time and of the partial index ecom_ai_ev_search_zero respectively).
+    volume = _query(
         f"""
-        SELECT (created_at AT TIME ZONE 'UTC')::date, COUNT(*), COUNT(*) FILTER (WHERE {zero})
+        SELECT (created_at AT TIME ZONE 'UTC')::date, COUNT(*)
         FROM ecom_ai_event WHERE kind = 'search' AND created_at >= %(lo)s AND created_at < %(hi)s {sim}
         GROUP BY 1""",
         {"lo": lo, "hi": hi},
     )
+    zeros_per_day = dict(
+        _query(
+            f"""
+        SELECT (created_at AT TIME ZONE 'UTC')::date, COUNT(*)
+        FROM ecom_ai_event
+        WHERE kind = 'search' AND {zero} AND created_at >= %(lo)s AND created_at < %(hi)s {sim}
+        GROUP BY 1""",
+            {"lo": lo, "hi": hi},
+        )
+    )
+    rows = [(d, n, zeros_per_day.get(d, 0)) for d, n in volume]
     top_rows = _query(
         f"""
         SELECT lower(query), COUNT(*) FROM ecom_ai_event

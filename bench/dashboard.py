@@ -151,7 +151,7 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=90, help="days the events span")
     parser.add_argument("--visitors", type=int, default=60_000)
     parser.add_argument("--range-days", type=int, default=28, help="dashboard range (ending today)")
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--database", default="ecom_ai_bench")
     parser.add_argument("--reload", action="store_true", help="reload the events even if the count matches")
     args = parser.parse_args()

@@ -252,6 +252,13 @@ def test_simulated_traffic_is_labelled_and_loads_once(admin_client):
     assert Event.objects.count() == count and Experiment.objects.count() == 1
     html = admin_client.get(reverse("admin:ecom_ai_engagementdashboard_changelist")).content.decode()
     assert "simulated-banner" in html
+    from ecom_ai.services.analytics import dashboard
+
+    today = timezone.now().date()
+    assert dashboard(today - timedelta(days=13), today).summary["searches"] > 0
+    assert dashboard(today - timedelta(days=13), today, include_simulated=False).summary["searches"] == 0
+    excluded = admin_client.get(reverse("admin:ecom_ai_engagementdashboard_changelist"), {"simulated": "0"})
+    assert "simulated-banner" not in excluded.content.decode()
     exp = Experiment.objects.get()
     assert exp.simulated and exp.status == "stopped"
     results = admin_client.get(reverse("admin:ecom_ai_experiment_results", args=[exp.pk]))

@@ -61,6 +61,8 @@ def main() -> int:
         _step("migrating", ["migrate", "--noinput", "-v", "0"], env)
         _step("loading the demo catalogue and customers", ["load_demo"], env)
         _step("embedding products", ["ecom_ai_embed", "--stale", "--inline"], env)
+        _step("simulated traffic for the dashboard (first run only)",
+              ["ecom_ai_simulate_traffic", "--days", "21", "--skip-if-loaded"], env)
         logs = VAR / "logs"
         logs.mkdir(parents=True, exist_ok=True)
         commands = {

@@ -15,3 +15,4 @@ class EcomAIConfig(AppConfig):
         from .signals import connect_product_signals
 
         connect_product_signals()
+        from .services import tuning  # noqa: F401  (per-request tuning memo signals)

@@ -1,3 +1,8 @@
 """Django admin for ecom_ai; one module per feature, imported here so autodiscovery finds them."""
 
-from . import products  # noqa: F401
+from . import (  # noqa: F401,E402
+    dashboard,
+    experiments,
+    products,  # noqa: F401
+    tuning,
+)

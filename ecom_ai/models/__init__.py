@@ -1,6 +1,9 @@
 """ecom_ai's models. No foreign keys to host product/order models: products are ``product_ref``."""
 
 from .events import Event
+from .experiments import Experiment, Variant
 from .products import IndexedProduct
+from .tuning import EngagementDashboard, TuningSettings
 
 __all__ = ["Event", "IndexedProduct"]
+__all__ += ["EngagementDashboard", "Experiment", "TuningSettings", "Variant"]

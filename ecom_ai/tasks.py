@@ -28,3 +28,16 @@ def embed_products_task(self, refs: list[str]) -> dict:
 def schedule_embedding(refs: list[str]) -> None:
     """Queue products for embedding on the inference queue."""
     embed_products_task.apply_async(args=[list(refs)], queue=ecom_ai_settings.QUEUES["inference"])
+
+
+@shared_task(name="ecom_ai.chat_generate", acks_late=False, ignore_result=True)
+def chat_generate_task(job: dict) -> None:
+    """Generate a chat answer with the local model, streaming tokens to the customer's channel."""
+    from .services.chat.generation import generate_to_channel
+
+    generate_to_channel(job)
+
+
+def schedule_chat_generation(job: dict) -> None:
+    """Queue a chat generation on the inference queue (not acks_late: a retry would answer twice)."""
+    chat_generate_task.apply_async(args=[job], queue=ecom_ai_settings.QUEUES["inference"], expires=30)

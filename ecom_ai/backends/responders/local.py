@@ -22,7 +22,8 @@ class LocalResponder:
     streams = True
 
     def __init__(self, model: str, dispatch: str = "worker", device: str = "cpu", max_new_tokens: int = 120,
-                 first_token_timeout: float = 5.0, timeout: float = 60.0):
+                 first_token_timeout: float = 5.0, timeout: float = 60.0,
+                 generate_kwargs: dict[str, Any] | None = None):
         if dispatch not in {"worker", "thread"}:
             raise ValueError("dispatch must be 'worker' or 'thread'")
         self.model = model
@@ -31,6 +32,7 @@ class LocalResponder:
         self.max_new_tokens = max_new_tokens
         self.first_token_timeout = first_token_timeout
         self.timeout = timeout
+        self.generate_kwargs = dict(generate_kwargs or {})
 
     def job(self, turn: Turn, request: str) -> dict[str, Any]:
         messages = [{"role": "system", "content": SYSTEM_PROMPT}]
@@ -40,7 +42,7 @@ class LocalResponder:
         messages.append({"role": "system", "content": "TOOL RESULTS: " + json.dumps(turn.reply.facts(), default=str)
                          + "\nDRAFT ANSWER: " + turn.reply.text})
         return {"request": request, "channel": turn.channel_name, "model": self.model, "device": self.device,
-                "messages": messages, "max_new_tokens": self.max_new_tokens}
+                "messages": messages, "max_new_tokens": self.max_new_tokens, "generate_kwargs": self.generate_kwargs}
 
     async def respond(self, turn: Turn) -> str:
         reply = turn.reply

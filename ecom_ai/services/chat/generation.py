@@ -44,9 +44,10 @@ def build_prompt(tokenizer: Any, messages: list[dict[str, str]]) -> str:
 
 def generate_to_channel(job: dict[str, Any]) -> str:
     """Generate for ``job`` ({request, channel, model, messages, max_new_tokens, device}) and stream it."""
-    from channels.layers import get_channel_layer
+    from channels.layers import DEFAULT_CHANNEL_LAYER, channel_layers
 
-    layer = get_channel_layer()
+    # A private layer instance on a private loop: closing it must not touch the ASGI process's pools.
+    layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
     loop = asyncio.new_event_loop()
 
     def send(message: dict) -> None:
@@ -63,7 +64,8 @@ def generate_to_channel(job: dict[str, Any]) -> str:
                            max_length=int(job.get("max_prompt_tokens", 1024))).to(model.device)
         streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=60)
         kwargs = {**inputs, "streamer": streamer, "max_new_tokens": int(job.get("max_new_tokens", 120)),
-                  "do_sample": False, "pad_token_id": tokenizer.pad_token_id or tokenizer.eos_token_id}
+                  "do_sample": False, "pad_token_id": tokenizer.pad_token_id or tokenizer.eos_token_id,
+                  **dict(job.get("generate_kwargs") or {})}
         worker = threading.Thread(target=lambda: torch.inference_mode()(model.generate)(**kwargs), daemon=True)
         worker.start()
         for piece in streamer:

@@ -159,3 +159,13 @@ def reset_router() -> None:
 def route(text: str) -> IntentPrediction:
     """The intent of one customer message."""
     return get_router().predict(text)
+
+
+def _reset_on_settings_change(*, setting: str, **kwargs: Any) -> None:
+    if setting == "ECOM_AI":
+        reset_router()
+
+
+from django.core.signals import setting_changed  # noqa: E402
+
+setting_changed.connect(_reset_on_settings_change)

@@ -43,7 +43,7 @@ def run_command(*args) -> dict:
 
 def test_intents_eval_cross_validates_and_reports_worst_intents(tmp_path):
     data = write_csv(tmp_path / "small.csv", ["", "now", "today"])
-    result = run_command("ecom_ai_eval", "intents", "--data", str(data), "--folds", "3")
+    result = run_command("ecom_ai_eval", "intents", "--data", str(data), "--folds", "2")
     assert result["protocol"] == "cv" and result["rows"] == 72 and result["intents"] == 4
     assert result["accuracy"] >= 0.9 and 0 < result["macro_f1"] <= 1
     assert len(result["worst_intents"]) == 4 and {"intent", "f1", "support"} <= set(result["worst_intents"][0])

@@ -67,6 +67,8 @@ DEFAULTS: dict[str, Any] = {
         "INTENT_MODEL": None,  # path of the trained intent model; default <VAR_DIR>/ecom_ai/intent_model.joblib
         "HISTORY_MESSAGES": 20,  # messages of history sent to clients and LLMs
         "MAX_MESSAGE_CHARS": 2000,
+        "CURRENCY": "",  # shown after prices in answers, e.g. "EUR"
+        "WORKER_THREADS": 8,  # threads per ASGI process running chat turns (database, query encoding)
     },
 }
 

@@ -52,3 +52,6 @@ async def hello(comm: WebsocketCommunicator, conversation: str | None = None) ->
 async def ask(comm: WebsocketCommunicator, text: str) -> tuple[dict, list[dict]]:
     await comm.send_to(text_data=json.dumps({"type": "message", "text": text}))
     return await until(comm, "final")
+
+# Websocket tests route with the shipped exemplars, whether or not a developer trained a model in var/.
+NO_MODEL = "/nonexistent/ecom_ai-intent-model.joblib"

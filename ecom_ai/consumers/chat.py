@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
+from django.db import close_old_connections
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from ..backends.responders import InferenceUnavailable, Turn, get_responder
@@ -26,6 +29,53 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_CHARS = 16_000
 REDIS_TIMEOUT = 3.0  # seconds before a dead Redis becomes an error frame instead of a hang
 CLIENT_TYPES = {"hello", "message", "confirm", "feedback", "add_to_cart", "handoff", "ping"}
+
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def chat_executor() -> ThreadPoolExecutor:
+    global _executor
+    if _executor is None:
+        _executor = ThreadPoolExecutor(max_workers=int(ecom_ai_settings.CHAT.get("WORKER_THREADS", 8)),
+                                       thread_name_prefix="ecom_ai_chat")
+    return _executor
+
+
+def shutdown_chat_executor() -> None:
+    """Stop the chat's threads (their database connections go with them); a new pool starts on demand."""
+    global _executor
+    if _executor is not None:
+        import threading
+
+        from django.db import connections
+
+        threads = len(getattr(_executor, "_threads", ()))
+        if threads:
+            barrier = threading.Barrier(threads, timeout=10)
+
+            def close_here() -> None:  # one call per thread: the barrier keeps each thread busy until all ran
+                connections.close_all()
+                barrier.wait()
+
+            for future in [_executor.submit(close_here) for _ in range(threads)]:
+                future.result()
+        _executor.shutdown(wait=True)
+        _executor = None
+
+
+def off_loop(fn):
+    """Run ``fn`` in the chat's thread pool, not Channels' single thread-sensitive one: turns of
+    different customers (database queries, query encoding) then overlap instead of queueing."""
+
+    def call(*args, **kwargs):
+        close_old_connections()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(call, thread_sensitive=False, executor=chat_executor())
 
 
 @dataclass
@@ -196,8 +246,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def _message_turn(self, text: str, injection: bool, client_id: Any) -> None:
         conv = self.conversation
-        await database_sync_to_async(conv.refresh_from_db)()
-        message = await database_sync_to_async(conversations.record_customer_message)(
+        await off_loop(conv.refresh_from_db)()
+        message = await off_loop(conversations.record_customer_message)(
             conv, text, flagged="injection" if injection else "")
         if conv.agent_paused:
             # Staff have the conversation: the agent stays silent, staff see the message live.
@@ -208,7 +258,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.send_json({"type": "typing", "client_id": client_id})
         ctx = self.context()
-        reply = await database_sync_to_async(self.agent.handle)(ctx, text, injection=injection)
+        reply = await off_loop(self.agent.handle)(ctx, text, injection=injection)
         await self.deliver(reply, text, message, client_id)
 
     async def confirm_turn(self, token: str, accept: bool) -> None:
@@ -229,7 +279,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         """Word the reply with the configured responder (streaming), store it, send ``final``."""
         reply.grounded_text = reply.text
         if rephrase:
-            history = await database_sync_to_async(conversations.history)(self.conversation, 10)
+            history = await off_loop(conversations.history)(self.conversation, 10)
 
             async def emit(piece: str) -> None:
                 await self.send_json({"type": "delta", "text": piece, "client_id": client_id})
@@ -246,7 +296,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 await self.error("inference_unavailable", "The assistant model is not answering; showing the "
                                  "standard answer.", retry_after=InferenceUnavailable.retry_after)
                 reply.text = reply.grounded_text
-        saved = await database_sync_to_async(conversations.record_reply)(self.conversation, reply, message)
+        saved = await off_loop(conversations.record_reply)(self.conversation, reply, message)
         await self.send_json({"type": "final", "message_id": saved.pk, "client_id": client_id, "text": reply.text,
                               "intent": reply.intent, "cards": reply.cards, "citations": reply.citations,
                               "suggestions": reply.suggestions, "confirm": reply.confirm})

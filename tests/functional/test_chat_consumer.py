@@ -12,7 +12,8 @@ from django.test import Client
 
 from demo_shop.orders.models import Order, OrderLine
 from ecom_ai.models import Conversation, Event, Message
-from tests.chat_support import ask, clear_rate_limits, connect, hello, until
+from ecom_ai.consumers.chat import shutdown_chat_executor
+from tests.chat_support import NO_MODEL, ask, clear_rate_limits, connect, hello, until
 from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,10 +21,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def chat_settings(settings):
-    settings.ECOM_AI = {**settings.ECOM_AI, "SIGNAL_PROCESSOR": "none", "CHAT": {"CURRENCY": "EUR"}}
+    settings.ECOM_AI = {**settings.ECOM_AI, "SIGNAL_PROCESSOR": "none", "CHAT": {"CURRENCY": "EUR", "INTENT_MODEL": NO_MODEL}}
     clear_rate_limits()
     yield
     clear_rate_limits()
+    shutdown_chat_executor()
 
 
 def new_session() -> str:

@@ -12,7 +12,8 @@ from asgiref.sync import async_to_sync
 from django.contrib.sessions.backends.db import SessionStore
 
 from demo_shop.orders.models import Order
-from tests.chat_support import ask, clear_rate_limits, connect, hello, until
+from ecom_ai.consumers.chat import shutdown_chat_executor
+from tests.chat_support import NO_MODEL, ask, clear_rate_limits, connect, hello, until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,9 +54,15 @@ def fake_openai():
     server.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def stop_chat_threads():
+    yield
+    shutdown_chat_executor()
+
+
 def use_responder(settings, backend: str, **options):
     settings.ECOM_AI = {**settings.ECOM_AI, "SIGNAL_PROCESSOR": "none",
-                        "CHAT": {"CURRENCY": "EUR", "RESPONDER": {"BACKEND": backend, "OPTIONS": options}}}
+                        "CHAT": {"CURRENCY": "EUR", "INTENT_MODEL": NO_MODEL, "RESPONDER": {"BACKEND": backend, "OPTIONS": options}}}
     clear_rate_limits()
 
 

@@ -17,7 +17,6 @@ import json
 import os
 import random
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -27,10 +26,19 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
-    "do you have an electric kettle under 50 euros?", "wireless headphones", "a yoga mat",
-    "something for the garden under 30 euros", "how much does shipping cost?", "what is your return policy",
-    "which payment methods do you accept?", "how long is the warranty?", "track order DS-0000AAAA",
-    "where is my order DS-1234ABCD", "can I cancel an order?", "hello", "thanks",
+    "do you have an electric kettle under 50 euros?",
+    "wireless headphones",
+    "a yoga mat",
+    "something for the garden under 30 euros",
+    "how much does shipping cost?",
+    "what is your return policy",
+    "which payment methods do you accept?",
+    "how long is the warranty?",
+    "track order DS-0000AAAA",
+    "where is my order DS-1234ABCD",
+    "can I cancel an order?",
+    "hello",
+    "thanks",
 ]
 
 
@@ -61,9 +69,12 @@ def setup() -> None:
 
 
 def start_server(port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                             "demo_shop.asgi:application"], cwd=ROOT, env=dict(os.environ),
-                            stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "demo_shop.asgi:application"],
+        cwd=ROOT,
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     while time.time() < deadline:
         try:
@@ -89,8 +100,14 @@ class Client:
         from websockets.asyncio.client import connect
 
         source = f"127.0.{1 + self.index // 250}.{2 + self.index % 250}"
-        self.ws = await connect(self.url, origin="http://127.0.0.1", local_addr=(source, 0), open_timeout=60,
-                                max_queue=None, ping_interval=None)
+        self.ws = await connect(
+            self.url,
+            origin="http://127.0.0.1",
+            local_addr=(source, 0),
+            open_timeout=60,
+            max_queue=None,
+            ping_interval=None,
+        )
         await self.ws.send(json.dumps({"type": "hello"}))
         self.reader = asyncio.create_task(self.read())
         self.ready = asyncio.get_running_loop().create_future()
@@ -128,8 +145,9 @@ class Client:
             fut = asyncio.get_running_loop().create_future()
             started = time.perf_counter()
             self.pending[client_id] = (started, fut)
-            await self.ws.send(json.dumps({"type": "message", "text": self.rng.choice(QUESTIONS),
-                                           "client_id": client_id}))
+            await self.ws.send(
+                json.dumps({"type": "message", "text": self.rng.choice(QUESTIONS), "client_id": client_id})
+            )
             try:
                 self.latencies.append(await asyncio.wait_for(fut, timeout) - started)
             except TimeoutError:
@@ -149,7 +167,7 @@ async def run(args) -> dict:
     rng = random.Random(args.seed)
     clients = [Client(i, url, random.Random(rng.random())) for i in range(args.clients)]
     for start in range(0, len(clients), 50):  # connect in waves, as visitors arrive
-        await asyncio.gather(*(c.open() for c in clients[start:start + 50]))
+        await asyncio.gather(*(c.open() for c in clients[start : start + 50]))
     await asyncio.gather(*(asyncio.wait_for(c.ready, 60) for c in clients))
     warm = clients[0]
     for q in ("electric kettle", "shipping costs"):  # load the encoder in the server before timing
@@ -159,8 +177,9 @@ async def run(args) -> dict:
         await asyncio.wait_for(fut, 120)
     baseline = await asyncio.gather(*(c.ping() for c in clients))
     started = time.perf_counter()
-    await asyncio.gather(*(c.converse(args.messages, (args.think_min, args.think_max), args.timeout)
-                           for c in clients))
+    await asyncio.gather(
+        *(c.converse(args.messages, (args.think_min, args.think_max), args.timeout) for c in clients)
+    )
     wall = time.perf_counter() - started
     latencies = [x for c in clients for x in c.latencies]
     conversations = {c.conversation for c in clients}
@@ -171,15 +190,23 @@ async def run(args) -> dict:
         await c.ws.close()
     sent = args.clients * args.messages
     return {
-        "bench": "chat_load", "clients": args.clients, "messages_sent": sent, "answered": len(latencies),
-        "lost": sum(c.lost for c in clients), "crossed": sum(c.crossed for c in clients),
-        "distinct_conversations": len(conversations), "errors": errors,
-        "final_p50_ms": pct(latencies, 0.50), "final_p95_ms": pct(latencies, 0.95),
+        "bench": "chat_load",
+        "clients": args.clients,
+        "messages_sent": sent,
+        "answered": len(latencies),
+        "lost": sum(c.lost for c in clients),
+        "crossed": sum(c.crossed for c in clients),
+        "distinct_conversations": len(conversations),
+        "errors": errors,
+        "final_p50_ms": pct(latencies, 0.50),
+        "final_p95_ms": pct(latencies, 0.95),
         "final_max_ms": round(1000 * max(latencies), 1) if latencies else None,
         "baseline_ping_all_at_once_p50_ms": pct(baseline, 0.50),
         "baseline_ping_all_at_once_p95_ms": pct(baseline, 0.95),
-        "offered_msgs_per_s": round(sent / wall, 2), "wall_s": round(wall, 1),
-        "think_s": [args.think_min, args.think_max], "backend": "grounded",
+        "offered_msgs_per_s": round(sent / wall, 2),
+        "wall_s": round(wall, 1),
+        "think_s": [args.think_min, args.think_max],
+        "backend": "grounded",
         "target": {"clients": 500, "final_p95_ms": 1000, "lost": 0, "crossed": 0},
     }
 

@@ -19,7 +19,8 @@ DEFAULTS: dict[str, Any] = {
     "ef_search": 100,
     # chat
     "chat_enabled": True,
-    "chat_greeting": "Hi! I can help you find products, track an order, or answer questions about our policies.",
+    "chat_greeting": "Hi! I can help you find products, track an order, or answer questions "
+    "about our policies.",
     "chat_rate_connection_count": 8,  # messages per connection per window
     "chat_rate_connection_window": 10,  # seconds
     "chat_rate_client_count": 40,  # messages per user (or IP for guests) per window, all tabs together

@@ -16,8 +16,14 @@ def clear_rate_limits() -> None:
         client.delete(*keys)
 
 
-async def connect(session_key: str | None = None, *, ip: str = "10.0.0.1", origin: bytes = b"http://testserver",
-                  path: str = "/ws/ecom-ai/chat/", expect_refusal: bool = False):
+async def connect(
+    session_key: str | None = None,
+    *,
+    ip: str = "10.0.0.1",
+    origin: bytes = b"http://testserver",
+    path: str = "/ws/ecom-ai/chat/",
+    expect_refusal: bool = False,
+):
     from demo_shop.asgi import application
 
     headers = [(b"origin", origin), (b"host", b"testserver")]
@@ -52,6 +58,7 @@ async def hello(comm: WebsocketCommunicator, conversation: str | None = None) ->
 async def ask(comm: WebsocketCommunicator, text: str) -> tuple[dict, list[dict]]:
     await comm.send_to(text_data=json.dumps({"type": "message", "text": text}))
     return await until(comm, "final")
+
 
 # Websocket tests route with the shipped exemplars, whether or not a developer trained a model in var/.
 NO_MODEL = "/nonexistent/ecom_ai-intent-model.joblib"

@@ -26,14 +26,47 @@ class MessageInline(admin.TabularInline):
 
 @admin.register(Conversation)
 class ConversationAdmin(admin.ModelAdmin):
-    list_display = ["short_id", "status", "who", "message_count", "thumbs_up", "thumbs_down", "updated_at",
-                    "live_link"]
+    list_display = [
+        "short_id",
+        "status",
+        "who",
+        "message_count",
+        "thumbs_up",
+        "thumbs_down",
+        "updated_at",
+        "live_link",
+    ]
     list_filter = ["status", "updated_at"]
     search_fields = ["id", "user__username", "user__email", "session_key", "messages__text"]
-    readonly_fields = ["id", "user", "session_key", "client_ip", "created_at", "updated_at", "thumbs_up",
-                       "thumbs_down", "handoff_requested_at", "handoff_reason", "staff_user", "state"]
-    fields = ["id", "status", "user", "session_key", "client_ip", "staff_user", "handoff_reason",
-              "handoff_requested_at", "thumbs_up", "thumbs_down", "state", "created_at", "updated_at"]
+    readonly_fields = [
+        "id",
+        "user",
+        "session_key",
+        "client_ip",
+        "created_at",
+        "updated_at",
+        "thumbs_up",
+        "thumbs_down",
+        "handoff_requested_at",
+        "handoff_reason",
+        "staff_user",
+        "state",
+    ]
+    fields = [
+        "id",
+        "status",
+        "user",
+        "session_key",
+        "client_ip",
+        "staff_user",
+        "handoff_reason",
+        "handoff_requested_at",
+        "thumbs_up",
+        "thumbs_down",
+        "state",
+        "created_at",
+        "updated_at",
+    ]
     inlines = [MessageInline]
     actions = ["mark_resolved"]
 
@@ -64,8 +97,14 @@ class ConversationAdmin(admin.ModelAdmin):
         self.message_user(request, f"{n} conversation(s) resolved.", messages.SUCCESS)
 
     def get_urls(self):
-        return [path("<uuid:pk>/live/", self.admin_site.admin_view(self.live_view),
-                     name="ecom_ai_conversation_live"), *super().get_urls()]
+        return [
+            path(
+                "<uuid:pk>/live/",
+                self.admin_site.admin_view(self.live_view),
+                name="ecom_ai_conversation_live",
+            ),
+            *super().get_urls(),
+        ]
 
     def live_view(self, request, pk):
         """A live page on the staff websocket: see the customer's messages, reply, release, resolve."""
@@ -74,9 +113,13 @@ class ConversationAdmin(admin.ModelAdmin):
             from django.core.exceptions import PermissionDenied
 
             raise PermissionDenied
-        context = {**self.admin_site.each_context(request), "conversation": conversation,
-                   "opts": self.model._meta, "title": f"Live chat {str(conversation.pk)[:8]}",
-                   "ws_path": f"/ws/ecom-ai/staff/{conversation.pk}/"}
+        context = {
+            **self.admin_site.each_context(request),
+            "conversation": conversation,
+            "opts": self.model._meta,
+            "title": f"Live chat {str(conversation.pk)[:8]}",
+            "ws_path": f"/ws/ecom-ai/staff/{conversation.pk}/",
+        }
         return TemplateResponse(request, "admin/ecom_ai/conversation/live.html", context)
 
 

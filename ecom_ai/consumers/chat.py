@@ -11,8 +11,8 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from django.db import close_old_connections
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.db import close_old_connections
 
 from ..backends.responders import InferenceUnavailable, Turn, get_responder
 from ..conf import ecom_ai_settings
@@ -37,8 +37,9 @@ _executor: ThreadPoolExecutor | None = None
 def chat_executor() -> ThreadPoolExecutor:
     global _executor
     if _executor is None:
-        _executor = ThreadPoolExecutor(max_workers=int(ecom_ai_settings.CHAT.get("WORKER_THREADS", 8)),
-                                       thread_name_prefix="ecom_ai_chat")
+        _executor = ThreadPoolExecutor(
+            max_workers=int(ecom_ai_settings.CHAT.get("WORKER_THREADS", 8)), thread_name_prefix="ecom_ai_chat"
+        )
     return _executor
 
 
@@ -109,8 +110,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             task.cancel()
         if self.conversation is not None:
             try:
-                await asyncio.wait_for(self.channel_layer.group_discard(self.conversation.group_name,
-                                                                        self.channel_name), REDIS_TIMEOUT)
+                await asyncio.wait_for(
+                    self.channel_layer.group_discard(self.conversation.group_name, self.channel_name),
+                    REDIS_TIMEOUT,
+                )
             except Exception:
                 pass
         try:
@@ -131,7 +134,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             return await self.error("invalid_frame", "A frame is a JSON object with a string 'type'.")
         if content["type"] not in CLIENT_TYPES:
-            return await self.error("unknown_type", f"Unknown frame type; expected one of {sorted(CLIENT_TYPES)}.")
+            return await self.error(
+                "unknown_type", f"Unknown frame type; expected one of {sorted(CLIENT_TYPES)}."
+            )
         await self.receive_json(content)
 
     async def receive_json(self, content: dict, **kwargs):
@@ -150,13 +155,18 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             return await self.on_message(content)
         if kind == "confirm":
             if not isinstance(content.get("token"), str) or not isinstance(content.get("accept"), bool):
-                return await self.error("invalid_confirm", "confirm needs a string 'token' and a boolean 'accept'.")
+                return await self.error(
+                    "invalid_confirm", "confirm needs a string 'token' and a boolean 'accept'."
+                )
             return self.spawn(self.confirm_turn(content["token"], content["accept"]))
         if kind == "feedback":
             ok = await database_sync_to_async(conversations.record_feedback)(
-                self.conversation, content.get("message_id"), content.get("value"))
+                self.conversation, content.get("message_id"), content.get("value")
+            )
             if not ok:
-                return await self.error("invalid_feedback", "feedback needs an answer's message_id and up/down.")
+                return await self.error(
+                    "invalid_feedback", "feedback needs an answer's message_id and up/down."
+                )
             return await self.send_json({"type": "feedback_saved", "message_id": content.get("message_id")})
         if kind == "add_to_cart":
             return await self.on_add_to_cart(content)
@@ -166,21 +176,31 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     async def open(self, resume_id: Any) -> None:
         session_key = getattr(self.session, "session_key", "") or ""
         conv, resumed, error = await database_sync_to_async(conversations.open_conversation)(
-            self.user, session_key, self.client_ip, resume_id if isinstance(resume_id, str) else None)
+            self.user, session_key, self.client_ip, resume_id if isinstance(resume_id, str) else None
+        )
         if error:
             await self.error(error, "That conversation can't be resumed from here; a new one was started.")
         try:
-            await asyncio.wait_for(self.channel_layer.group_add(conv.group_name, self.channel_name), REDIS_TIMEOUT)
+            await asyncio.wait_for(
+                self.channel_layer.group_add(conv.group_name, self.channel_name), REDIS_TIMEOUT
+            )
         except Exception:
             logger.exception("channel layer unavailable")
             await self.error("service_unavailable", "Chat is temporarily unavailable.", retry_after=5)
             return
         self.conversation = conv
         history = await database_sync_to_async(conversations.history)(conv) if resumed else []
-        await self.send_json({"type": "ready", "conversation": str(conv.pk), "resumed": resumed,
-                              "status": conv.status, "history": history,
-                              "greeting": "" if history else str(tuning()["chat_greeting"]),
-                              "max_chars": self.max_chars})
+        await self.send_json(
+            {
+                "type": "ready",
+                "conversation": str(conv.pk),
+                "resumed": resumed,
+                "status": conv.status,
+                "history": history,
+                "greeting": "" if history else str(tuning()["chat_greeting"]),
+                "max_chars": self.max_chars,
+            }
+        )
 
     @property
     def max_chars(self) -> int:
@@ -188,11 +208,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def rate_limited(self) -> bool:
         t = tuning()
-        who = f"user:{self.user.pk}" if getattr(self.user, "is_authenticated", False) else f"ip:{self.client_ip}"
+        who = (
+            f"user:{self.user.pk}"
+            if getattr(self.user, "is_authenticated", False)
+            else f"ip:{self.client_ip}"
+        )
         limits = {
-            "connection": (f"conn:{self.channel_name}",
-                           ratelimit.Limit(int(t["chat_rate_connection_count"]), int(t["chat_rate_connection_window"]))),
-            "client": (who, ratelimit.Limit(int(t["chat_rate_client_count"]), int(t["chat_rate_client_window"]))),
+            "connection": (
+                f"conn:{self.channel_name}",
+                ratelimit.Limit(int(t["chat_rate_connection_count"]), int(t["chat_rate_connection_window"])),
+            ),
+            "client": (
+                who,
+                ratelimit.Limit(int(t["chat_rate_client_count"]), int(t["chat_rate_client_window"])),
+            ),
         }
         try:
             verdict = await asyncio.wait_for(ratelimit.hit(self.redis, limits), REDIS_TIMEOUT)
@@ -201,17 +230,24 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.error("service_unavailable", "Chat is temporarily unavailable.", retry_after=5)
             return True
         if not verdict.allowed:
-            await self.error("rate_limited", "You're sending messages too quickly.", retry_after=verdict.retry_after,
-                             scope=verdict.scope)
+            await self.error(
+                "rate_limited",
+                "You're sending messages too quickly.",
+                retry_after=verdict.retry_after,
+                scope=verdict.scope,
+            )
             return True
         return False
 
     async def on_message(self, content: dict) -> None:
         guard = clean_message(content.get("text"), self.max_chars)
         if guard.error:
-            messages = {"message_too_long": f"Messages are limited to {self.max_chars} characters.",
-                        "invalid_text": "'text' must be a string.", "empty_message": "The message is empty.",
-                        "control_characters": "The message contains control characters."}
+            messages = {
+                "message_too_long": f"Messages are limited to {self.max_chars} characters.",
+                "invalid_text": "'text' must be a string.",
+                "empty_message": "The message is empty.",
+                "control_characters": "The message contains control characters.",
+            }
             return await self.error(guard.error, messages.get(guard.error, "Invalid message."))
         if await self.rate_limited():
             return
@@ -221,10 +257,19 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         ref = content.get("ref")
         quantity = content.get("quantity", 1)
         if not isinstance(ref, str) or not ref or not isinstance(quantity, int) or not 1 <= quantity <= 20:
-            return await self.error("invalid_add_to_cart", "add_to_cart needs a product 'ref' and quantity 1-20.")
+            return await self.error(
+                "invalid_add_to_cart", "add_to_cart needs a product 'ref' and quantity 1-20."
+            )
         result = await database_sync_to_async(tools.add_to_cart)(self.context(), ref, quantity)
-        await self.send_json({"type": "cart", "ok": result.ok, "ref": ref, "quantity": quantity,
-                              "title": result.facts.get("title")})
+        await self.send_json(
+            {
+                "type": "cart",
+                "ok": result.ok,
+                "ref": ref,
+                "quantity": quantity,
+                "title": result.facts.get("title"),
+            }
+        )
 
     # --- turns ---------------------------------------------------------------------------------------
     def spawn(self, coro) -> None:
@@ -248,13 +293,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         conv = self.conversation
         await off_loop(conv.refresh_from_db)()
         message = await off_loop(conversations.record_customer_message)(
-            conv, text, flagged="injection" if injection else "")
+            conv, text, flagged="injection" if injection else ""
+        )
         if conv.agent_paused:
             # Staff have the conversation: the agent stays silent, staff see the message live.
-            await self.channel_layer.group_send(conv.group_name, {
-                "type": "chat.customer_message", "id": message.pk, "text": text})
-            await self.send_json({"type": "ack", "message_id": message.pk, "client_id": client_id,
-                                  "status": conv.status})
+            await self.channel_layer.group_send(
+                conv.group_name, {"type": "chat.customer_message", "id": message.pk, "text": text}
+            )
+            await self.send_json(
+                {"type": "ack", "message_id": message.pk, "client_id": client_id, "status": conv.status}
+            )
             return
         await self.send_json({"type": "typing", "client_id": client_id})
         ctx = self.context()
@@ -271,11 +319,14 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         async with self.turn_lock:
             await database_sync_to_async(self.conversation.refresh_from_db)()
             result = await database_sync_to_async(tools.request_handoff)(self.context(), "customer asked")
-            reply = AgentReply(conversations_text_handoff(), intent="contact_human_agent", tools=[result],
-                               handoff=True)
+            reply = AgentReply(
+                conversations_text_handoff(), intent="contact_human_agent", tools=[result], handoff=True
+            )
             await self.deliver(reply, "", None, None, rephrase=False)
 
-    async def deliver(self, reply: AgentReply, text: str, message, client_id: Any, rephrase: bool = True) -> None:
+    async def deliver(
+        self, reply: AgentReply, text: str, message, client_id: Any, rephrase: bool = True
+    ) -> None:
         """Word the reply with the configured responder (streaming), store it, send ``final``."""
         reply.grounded_text = reply.text
         if rephrase:
@@ -287,22 +338,43 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             async def run_tool(name: str, args: dict):
                 return await database_sync_to_async(tools.execute_tool)(self.context(), name, args)
 
-            turn = Turn(text=text, reply=reply, history=history[:-1], emit=emit, run_tool=run_tool,
-                        channel_name=self.channel_name, expect=self.expect)
+            turn = Turn(
+                text=text,
+                reply=reply,
+                history=history[:-1],
+                emit=emit,
+                run_tool=run_tool,
+                channel_name=self.channel_name,
+                expect=self.expect,
+            )
             try:
                 reply.text = await get_responder().respond(turn)
             except InferenceUnavailable as exc:
                 logger.warning("responder unavailable: %s", exc)
-                await self.error("inference_unavailable", "The assistant model is not answering; showing the "
-                                 "standard answer.", retry_after=InferenceUnavailable.retry_after)
+                await self.error(
+                    "inference_unavailable",
+                    "The assistant model is not answering; showing the standard answer.",
+                    retry_after=InferenceUnavailable.retry_after,
+                )
                 reply.text = reply.grounded_text
         saved = await off_loop(conversations.record_reply)(self.conversation, reply, message)
-        await self.send_json({"type": "final", "message_id": saved.pk, "client_id": client_id, "text": reply.text,
-                              "intent": reply.intent, "cards": reply.cards, "citations": reply.citations,
-                              "suggestions": reply.suggestions, "confirm": reply.confirm})
+        await self.send_json(
+            {
+                "type": "final",
+                "message_id": saved.pk,
+                "client_id": client_id,
+                "text": reply.text,
+                "intent": reply.intent,
+                "cards": reply.cards,
+                "citations": reply.citations,
+                "suggestions": reply.suggestions,
+                "confirm": reply.confirm,
+            }
+        )
         if reply.handoff:
-            await self.channel_layer.group_send(self.conversation.group_name, {
-                "type": "chat.status", "status": self.conversation.status})
+            await self.channel_layer.group_send(
+                self.conversation.group_name, {"type": "chat.status", "status": self.conversation.status}
+            )
 
     def expect(self, request: str) -> Waiter:
         waiter = Waiter()
@@ -324,15 +396,28 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             waiter.done.set_result((event.get("text", ""), event.get("error")))
 
     async def chat_staff_message(self, event: dict) -> None:
-        await self.send_json({"type": "staff_message", "message_id": event["id"], "text": event["text"],
-                              "name": event.get("name", "")})
+        await self.send_json(
+            {
+                "type": "staff_message",
+                "message_id": event["id"],
+                "text": event["text"],
+                "name": event.get("name", ""),
+            }
+        )
 
     async def chat_status(self, event: dict) -> None:
-        await self.send_json({"type": "handoff", "status": event["status"],
-                              "text": {"waiting": conversations_text_handoff(),
-                                       "handed_off": "You're now chatting with our team.",
-                                       "open": "You're back with the shop assistant.",
-                                       "resolved": "This conversation was marked as resolved."}.get(event["status"], "")})
+        await self.send_json(
+            {
+                "type": "handoff",
+                "status": event["status"],
+                "text": {
+                    "waiting": conversations_text_handoff(),
+                    "handed_off": "You're now chatting with our team.",
+                    "open": "You're back with the shop assistant.",
+                    "resolved": "This conversation was marked as resolved.",
+                }.get(event["status"], ""),
+            }
+        )
 
     async def chat_customer_message(self, event: dict) -> None:
         """Customer messages are fanned out for staff sockets; the customer's own socket ignores them."""

@@ -36,8 +36,14 @@ class StaffChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.conversation.group_name, self.channel_name)
         await self.accept()
         history = await database_sync_to_async(conversations.history)(self.conversation, 50)
-        await self.send_json({"type": "ready", "conversation": str(self.conversation.pk),
-                              "status": self.conversation.status, "history": history})
+        await self.send_json(
+            {
+                "type": "ready",
+                "conversation": str(self.conversation.pk),
+                "status": self.conversation.status,
+                "history": history,
+            }
+        )
 
     async def disconnect(self, code):
         if getattr(self, "conversation", None) is not None:
@@ -49,33 +55,59 @@ class StaffChatConsumer(AsyncJsonWebsocketConsumer):
         except ValueError:
             content = None
         if not isinstance(content, dict):
-            return await self.send_json({"type": "error", "code": "malformed_json", "message": "Send JSON objects."})
+            return await self.send_json(
+                {"type": "error", "code": "malformed_json", "message": "Send JSON objects."}
+            )
         kind = content.get("type")
         user = self.scope["user"]
         if kind == "message":
             guard = clean_message(content.get("text"), 4000)
             if guard.error:
-                return await self.send_json({"type": "error", "code": guard.error, "message": "Invalid text."})
+                return await self.send_json(
+                    {"type": "error", "code": guard.error, "message": "Invalid text."}
+                )
             message = await database_sync_to_async(conversations.record_staff_message)(
-                self.conversation, user, guard.text)
-            await self.channel_layer.group_send(self.conversation.group_name, {
-                "type": "chat.staff_message", "id": message.pk, "text": guard.text,
-                "name": user.get_short_name() or user.get_username()})
-            await self.channel_layer.group_send(self.conversation.group_name, {
-                "type": "chat.status", "status": Conversation.Status.HANDED_OFF})
+                self.conversation, user, guard.text
+            )
+            await self.channel_layer.group_send(
+                self.conversation.group_name,
+                {
+                    "type": "chat.staff_message",
+                    "id": message.pk,
+                    "text": guard.text,
+                    "name": user.get_short_name() or user.get_username(),
+                },
+            )
+            await self.channel_layer.group_send(
+                self.conversation.group_name,
+                {"type": "chat.status", "status": Conversation.Status.HANDED_OFF},
+            )
         elif kind in {"take", "release", "resolve"}:
-            status = {"take": Conversation.Status.HANDED_OFF, "release": Conversation.Status.OPEN,
-                      "resolve": Conversation.Status.RESOLVED}[kind]
+            status = {
+                "take": Conversation.Status.HANDED_OFF,
+                "release": Conversation.Status.OPEN,
+                "resolve": Conversation.Status.RESOLVED,
+            }[kind]
             await database_sync_to_async(conversations.set_status)(
-                self.conversation, status, staff_user=user if kind == "take" else None)
-            await self.channel_layer.group_send(self.conversation.group_name, {"type": "chat.status",
-                                                                               "status": status})
+                self.conversation, status, staff_user=user if kind == "take" else None
+            )
+            await self.channel_layer.group_send(
+                self.conversation.group_name, {"type": "chat.status", "status": status}
+            )
         else:
-            await self.send_json({"type": "error", "code": "unknown_type", "message": "message/take/release/resolve"})
+            await self.send_json(
+                {"type": "error", "code": "unknown_type", "message": "message/take/release/resolve"}
+            )
 
     async def chat_staff_message(self, event):
-        await self.send_json({"type": "staff_message", "message_id": event["id"], "text": event["text"],
-                              "name": event.get("name", "")})
+        await self.send_json(
+            {
+                "type": "staff_message",
+                "message_id": event["id"],
+                "text": event["text"],
+                "name": event.get("name", ""),
+            }
+        )
 
     async def chat_customer_message(self, event):
         await self.send_json({"type": "customer_message", "message_id": event["id"], "text": event["text"]})

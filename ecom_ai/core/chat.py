@@ -36,8 +36,13 @@ class AgentReply:
 
     def payload(self) -> dict[str, Any]:
         """What is stored with the message and shown to the client (no internal facts)."""
-        return {"cards": self.cards, "citations": self.citations, "suggestions": self.suggestions,
-                "confirm": self.confirm, "tools": [t.tool for t in self.tools]}
+        return {
+            "cards": self.cards,
+            "citations": self.citations,
+            "suggestions": self.suggestions,
+            "confirm": self.confirm,
+            "tools": [t.tool for t in self.tools],
+        }
 
     def facts(self) -> list[dict[str, Any]]:
         return [{"tool": t.tool, "ok": t.ok, **asdict(t)["facts"]} for t in self.tools]

@@ -13,22 +13,31 @@ _ORDER_PREFIXED = re.compile(r"\b([A-Za-z]{1,5}-[A-Za-z0-9]{4,20})\b")
 _ORDER_HASH = re.compile(r"#\s?([A-Za-z0-9-]{4,20})\b")
 _ORDER_AFTER_WORD = re.compile(
     r"\b(?:order|purchase|number|no\.?|nr\.?)\s*(?:number|no\.?|nr\.?|id)?\s*[:#]?\s*([A-Za-z]*\d[A-Za-z0-9-]{3,19})\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _LONG_DIGITS = re.compile(r"(?<![\d.,])(\d{6,20})(?![\d.,])")
 
 _NUM = r"(\d{1,7}(?:[.,]\d{1,2})?)"
 _CUR = r"(?:\s*(?:€|eur(?:os?)?|\$|usd|dollars?|£|gbp|pounds?))?"
 _PRE = r"(?:€|\$|£)?\s*"
 _BETWEEN = re.compile(rf"\bbetween\s+{_PRE}{_NUM}{_CUR}\s+(?:and|to|-)\s+{_PRE}{_NUM}{_CUR}", re.IGNORECASE)
-_RANGE = re.compile(rf"{_PRE}{_NUM}{_CUR}\s*(?:-|–|to)\s*{_PRE}{_NUM}\s*(?:€|eur(?:os?)?|\$|usd|dollars?)",
-                    re.IGNORECASE)
+_RANGE = re.compile(
+    rf"{_PRE}{_NUM}{_CUR}\s*(?:-|–|to)\s*{_PRE}{_NUM}\s*(?:€|eur(?:os?)?|\$|usd|dollars?)", re.IGNORECASE
+)
 _MAX = re.compile(
     rf"\b(?:under|below|less\s+than|cheaper\s+than|max(?:imum)?|at\s+most|up\s+to|no\s+more\s+than|within|"
-    rf"not\s+over|budget(?:\s+of|\s+is)?)\s+{_PRE}{_NUM}{_CUR}", re.IGNORECASE)
+    rf"not\s+over|budget(?:\s+of|\s+is)?)\s+{_PRE}{_NUM}{_CUR}",
+    re.IGNORECASE,
+)
 _MIN = re.compile(
-    rf"\b(?:over|above|more\s+than|at\s+least|min(?:imum)?|from|starting\s+at)\s+{_PRE}{_NUM}{_CUR}", re.IGNORECASE)
-_MIN_NEEDS_CURRENCY = re.compile(rf"\b(?:over|above|more\s+than|at\s+least|from)\s+{_PRE}{_NUM}"
-                                 r"\s*(?:€|eur(?:os?)?|\$|usd|dollars?|£)", re.IGNORECASE)
+    rf"\b(?:over|above|more\s+than|at\s+least|min(?:imum)?|from|starting\s+at)\s+{_PRE}{_NUM}{_CUR}",
+    re.IGNORECASE,
+)
+_MIN_NEEDS_CURRENCY = re.compile(
+    rf"\b(?:over|above|more\s+than|at\s+least|from)\s+{_PRE}{_NUM}"
+    r"\s*(?:€|eur(?:os?)?|\$|usd|dollars?|£)",
+    re.IGNORECASE,
+)
 _CURRENCY_BEFORE = re.compile(r"[€$£]\s*\d")
 _QTY = re.compile(r"\b(\d{1,2})\s*(?:x\b|pcs\b|pieces?\b|units?\b|of\s+(?:them|those|it))", re.IGNORECASE)
 
@@ -52,10 +61,13 @@ class Entities:
         return self.emails[0] if self.emails else None
 
     def as_dict(self) -> dict:
-        return {"order_numbers": self.order_numbers, "emails": self.emails,
-                "min_price": str(self.min_price) if self.min_price is not None else None,
-                "max_price": str(self.max_price) if self.max_price is not None else None,
-                "quantity": self.quantity}
+        return {
+            "order_numbers": self.order_numbers,
+            "emails": self.emails,
+            "min_price": str(self.min_price) if self.min_price is not None else None,
+            "max_price": str(self.max_price) if self.max_price is not None else None,
+            "quantity": self.quantity,
+        }
 
 
 def _money(text: str) -> Decimal | None:
@@ -87,7 +99,8 @@ def extract_entities(text: str) -> Entities:
         if m := _MAX.search(without_emails):
             found.max_price = _money(m.group(1))
         min_match = _MIN_NEEDS_CURRENCY.search(without_emails) or (
-            _MIN.search(without_emails) if _CURRENCY_BEFORE.search(without_emails) else None)
+            _MIN.search(without_emails) if _CURRENCY_BEFORE.search(without_emails) else None
+        )
         if min_match:
             found.min_price = _money(min_match.group(1))
     if m := _QTY.search(without_emails):

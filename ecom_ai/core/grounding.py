@@ -6,8 +6,10 @@ import json
 import re
 from typing import Any
 
-_AMOUNT = re.compile(r"(?:[€$£]\s?)?\b\d{1,7}(?:[.,]\d{2})\b|[€$£]\s?\d{1,7}\b|\b\d{1,7}\s?(?:€|eur(?:os?)?|usd)\b",
-                     re.IGNORECASE)
+_AMOUNT = re.compile(
+    r"(?:[€$£]\s?)?\b\d{1,7}(?:[.,]\d{2})\b|[€$£]\s?\d{1,7}\b|\b\d{1,7}\s?(?:€|eur(?:os?)?|usd)\b",
+    re.IGNORECASE,
+)
 _ORDER_NO = re.compile(r"\b[A-Z]{1,5}-[A-Z0-9]{4,20}\b")
 
 
@@ -20,7 +22,7 @@ def _digits(value: str) -> str:
 
 
 def unsupported_claims(text: str, facts: Any) -> list[str]:
-    """Amounts and order numbers in ``text`` that appear nowhere in ``facts`` (tool results + grounded text)."""
+    """Amounts and order numbers in ``text`` that appear nowhere in ``facts`` (tools + template text)."""
     source = json.dumps(facts, default=str)
     known_amounts = {_digits(m.group(0)) for m in _AMOUNT.finditer(source)}
     known_amounts |= {_digits(m) for m in re.findall(r"\d+(?:\.\d+)?", source)}

@@ -38,7 +38,7 @@ def _features(text: str) -> Counter:
     padded = f" {norm} "
     for n in (3, 4, 5):
         for i in range(len(padded) - n + 1):
-            feats["c" + padded[i:i + n]] += 1
+            feats["c" + padded[i : i + n]] += 1
     for i, w in enumerate(words):
         feats["w" + w] += 2
         if i + 1 < len(words):
@@ -79,7 +79,9 @@ class ExemplarIntentClassifier:
         ranked = sorted(votes.items(), key=lambda item: -item[1])
         best, best_score = ranked[0]
         confidence = min(1.0, scores[0][0]) if scores else 0.0
-        return IntentPrediction(best, round(confidence, 4), tuple((lbl, round(s, 4)) for lbl, s in ranked[1:3]))
+        return IntentPrediction(
+            best, round(confidence, 4), tuple((lbl, round(s, 4)) for lbl, s in ranked[1:3])
+        )
 
     def predict_many(self, texts: Iterable[str]) -> list[str]:
         return [self.predict(t).intent for t in texts]
@@ -105,8 +107,12 @@ def classification_report(gold: Sequence[str], predicted: Sequence[str], worst: 
     accuracy = sum(tp.values()) / len(gold) if gold else 0.0
     ranked = sorted(f1.items(), key=lambda item: (item[1], item[0]))[:worst]
     return {
-        "rows": len(gold), "intents": len(labels), "accuracy": round(accuracy, 4),
+        "rows": len(gold),
+        "intents": len(labels),
+        "accuracy": round(accuracy, 4),
         "macro_f1": round(sum(f1.values()) / len(f1), 4) if f1 else 0.0,
-        "worst_intents": [{"intent": label, "f1": round(score, 4), "support": tp[label] + fn[label]}
-                          for label, score in ranked],
+        "worst_intents": [
+            {"intent": label, "f1": round(score, 4), "support": tp[label] + fn[label]}
+            for label, score in ranked
+        ],
     }

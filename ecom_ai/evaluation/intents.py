@@ -26,8 +26,11 @@ def default_data() -> Path:
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--data", default=None, help="CSV with instruction,intent columns "
-                                                     "(default ../shared/datasets/bitext_support/dev.csv)")
+    parser.add_argument(
+        "--data",
+        default=None,
+        help="CSV with instruction,intent columns (default ../shared/datasets/bitext_support/dev.csv)",
+    )
     parser.add_argument("--protocol", choices=["cv", "split", "model", "exemplars"], default="cv")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--test-size", type=float, default=0.2)

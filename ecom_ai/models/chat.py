@@ -19,13 +19,20 @@ class Conversation(models.Model):
         RESOLVED = "resolved", "Resolved"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     session_key = models.CharField(max_length=64, blank=True, db_index=True)
     client_ip = models.GenericIPAddressField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN, db_index=True)
-    staff_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", help_text="Staff member who took the conversation over.")
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Staff member who took the conversation over.",
+    )
     handoff_reason = models.CharField(max_length=200, blank=True)
     handoff_requested_at = models.DateTimeField(null=True, blank=True)
     # Pending confirmation, guest email given for order look-ups, last product cards shown.
@@ -67,7 +74,9 @@ class Message(models.Model):
     intent = models.CharField(max_length=40, blank=True)
     confidence = models.FloatField(null=True, blank=True)
     flagged = models.CharField(max_length=40, blank=True, help_text="Guardrail that fired, e.g. injection.")
-    payload = models.JSONField(default=dict, blank=True, help_text="Cards, citations, suggestions, tool calls.")
+    payload = models.JSONField(
+        default=dict, blank=True, help_text="Cards, citations, suggestions, tool calls."
+    )
     feedback = models.SmallIntegerField(null=True, blank=True, help_text="+1 thumbs up, -1 thumbs down.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

@@ -29,7 +29,8 @@ def test_widget_tag_renders_markup_script_and_starts_a_guest_session(db):
     request = RequestFactory().get("/")
     SessionMiddleware(lambda r: None).process_request(request)
     html = Template("{% load ecom_ai %}{% ecom_ai_chat %}|{% ecom_ai_chat_widget %}").render(
-        Context({"request": request}))
+        Context({"request": request})
+    )
     assert 'data-ws-path="/ws/ecom-ai/chat/"' in html and "ecom_ai/chat.js" in html
     assert 'aria-live="polite"' in html and html.count("data-ecai-chat") == 2
     assert request.session.modified  # the response will carry the session cookie the socket needs
@@ -57,14 +58,24 @@ def orm_beside_playwright(monkeypatch):
 @pytest.fixture
 def live_asgi(orm_beside_playwright, transactional_db):
     db = connection.settings_dict
-    url = (f"postgresql://{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}@{db['HOST']}:{db['PORT']}/"
-           f"{db['NAME']}")
+    url = (
+        f"postgresql://{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}@{db['HOST']}:{db['PORT']}/"
+        f"{db['NAME']}"
+    )
     port = _free_port()
-    env = {**{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}, "DATABASE_URL": url, "REDIS_URL": settings.REDIS_URL,
-           "DJANGO_SETTINGS_MODULE": "demo_shop.settings_test", "ECOM_AI_SIGNAL_PROCESSOR": "none",
-           "ECOM_AI_LOG_LEVEL": "WARNING"}
-    proc = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                             "demo_shop.asgi:application"], cwd=settings.BASE_DIR, env=env)
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "DATABASE_URL": url,
+        "REDIS_URL": settings.REDIS_URL,
+        "DJANGO_SETTINGS_MODULE": "demo_shop.settings_test",
+        "ECOM_AI_SIGNAL_PROCESSOR": "none",
+        "ECOM_AI_LOG_LEVEL": "WARNING",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "demo_shop.asgi:application"],
+        cwd=settings.BASE_DIR,
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while True:
@@ -93,10 +104,21 @@ def test_chat_widget_products_cart_and_own_orders_only(live_asgi, browser, encod
     bob = User.objects.create_user("bob", "bob@example.com", "pw-bob-12345")
     orders = {}
     for who in (ann, bob):
-        orders[who.username] = Order.objects.create(user=who, email=who.email, full_name=who.username,
-                                                    address="1 Street", status=Order.Status.SHIPPED, total="24.90")
-        OrderLine.objects.create(order=orders[who.username], product=kettle, title=kettle.title,
-                                 unit_price=kettle.price, quantity=1)
+        orders[who.username] = Order.objects.create(
+            user=who,
+            email=who.email,
+            full_name=who.username,
+            address="1 Street",
+            status=Order.Status.SHIPPED,
+            total="24.90",
+        )
+        OrderLine.objects.create(
+            order=orders[who.username],
+            product=kettle,
+            title=kettle.title,
+            unit_price=kettle.price,
+            quantity=1,
+        )
 
     guest = browser.new_context()
     page = guest.new_page()
@@ -110,7 +132,7 @@ def test_chat_widget_products_cart_and_own_orders_only(live_asgi, browser, encod
     assert "Glass electric kettle" not in page.text_content("[data-ecai-log]")
     card.query_selector("button").click()
     page.wait_for_selector(".ecai-msg.notice:has-text('Added')", timeout=20000)
-    page.fill("[data-ecai-input]", "<img src=x onerror=\"window.__xss=1\">")
+    page.fill("[data-ecai-input]", '<img src=x onerror="window.__xss=1">')
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelectorAll('.ecai-msg.assistant').length >= 3", timeout=30000)
     assert page.evaluate("window.__xss") is None

@@ -61,8 +61,15 @@ def stop_chat_threads():
 
 
 def use_responder(settings, backend: str, **options):
-    settings.ECOM_AI = {**settings.ECOM_AI, "SIGNAL_PROCESSOR": "none",
-                        "CHAT": {"CURRENCY": "EUR", "INTENT_MODEL": NO_MODEL, "RESPONDER": {"BACKEND": backend, "OPTIONS": options}}}
+    settings.ECOM_AI = {
+        **settings.ECOM_AI,
+        "SIGNAL_PROCESSOR": "none",
+        "CHAT": {
+            "CURRENCY": "EUR",
+            "INTENT_MODEL": NO_MODEL,
+            "RESPONDER": {"BACKEND": backend, "OPTIONS": options},
+        },
+    }
     clear_rate_limits()
 
 
@@ -74,15 +81,41 @@ def session_key() -> str:
 
 def test_openai_backend_calls_a_tool_and_streams_the_grounded_answer(settings, fake_openai):
     server, handler = fake_openai
-    order = Order.objects.create(email="ann@example.com", full_name="Ann", address="x", total="25.00",
-                                 status=Order.Status.PAID)
-    tool_call = {"choices": [{"index": 0, "delta": {"tool_calls": [{
-        "index": 0, "id": "call_1", "type": "function",
-        "function": {"name": "order_status",
-                     "arguments": json.dumps({"order_number": order.number, "email": "ann@example.com"})}}]}}]}
-    handler.script = [[tool_call], content_chunks("Your order ", f"{order.number} ", "is paid, ", "total 25.00 EUR.")]
-    use_responder(settings, "ecom_ai.backends.responders.OpenAIResponder",
-                  base_url=f"http://127.0.0.1:{server.server_port}/v1", model="tiny-fake")
+    order = Order.objects.create(
+        email="ann@example.com", full_name="Ann", address="x", total="25.00", status=Order.Status.PAID
+    )
+    tool_call = {
+        "choices": [
+            {
+                "index": 0,
+                "delta": {
+                    "tool_calls": [
+                        {
+                            "index": 0,
+                            "id": "call_1",
+                            "type": "function",
+                            "function": {
+                                "name": "order_status",
+                                "arguments": json.dumps(
+                                    {"order_number": order.number, "email": "ann@example.com"}
+                                ),
+                            },
+                        }
+                    ]
+                },
+            }
+        ]
+    }
+    handler.script = [
+        [tool_call],
+        content_chunks("Your order ", f"{order.number} ", "is paid, ", "total 25.00 EUR."),
+    ]
+    use_responder(
+        settings,
+        "ecom_ai.backends.responders.OpenAIResponder",
+        base_url=f"http://127.0.0.1:{server.server_port}/v1",
+        model="tiny-fake",
+    )
     key = session_key()
 
     async def scenario():
@@ -98,8 +131,11 @@ def test_openai_backend_calls_a_tool_and_streams_the_grounded_answer(settings, f
     assert final["text"] == "".join(deltas).strip()
     first, second = handler.requests
     assert first["path"] == "/v1/chat/completions" and first["body"]["stream"] is True
-    assert {t["function"]["name"] for t in first["body"]["tools"]} == {"search_products", "search_knowledge",
-                                                                        "order_status"}
+    assert {t["function"]["name"] for t in first["body"]["tools"]} == {
+        "search_products",
+        "search_knowledge",
+        "order_status",
+    }
     tool_message = next(m for m in second["body"]["messages"] if m["role"] == "tool")
     assert json.loads(tool_message["content"])["orders"][0]["status"] == "paid"
 
@@ -107,8 +143,13 @@ def test_openai_backend_calls_a_tool_and_streams_the_grounded_answer(settings, f
 def test_openai_backend_falls_back_when_the_model_invents_a_price_or_is_down(settings, fake_openai):
     server, handler = fake_openai
     handler.script = [content_chunks("Everything costs ", "999.99 EUR today!")]
-    use_responder(settings, "ecom_ai.backends.responders.OpenAIResponder",
-                  base_url=f"http://127.0.0.1:{server.server_port}/v1", model="tiny-fake", max_tool_rounds=0)
+    use_responder(
+        settings,
+        "ecom_ai.backends.responders.OpenAIResponder",
+        base_url=f"http://127.0.0.1:{server.server_port}/v1",
+        model="tiny-fake",
+        max_tool_rounds=0,
+    )
     key = session_key()
 
     async def invented():
@@ -124,8 +165,12 @@ def test_openai_backend_falls_back_when_the_model_invents_a_price_or_is_down(set
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         dead_port = s.getsockname()[1]
-    use_responder(settings, "ecom_ai.backends.responders.OpenAIResponder",
-                  base_url=f"http://127.0.0.1:{dead_port}/v1", model="tiny-fake")
+    use_responder(
+        settings,
+        "ecom_ai.backends.responders.OpenAIResponder",
+        base_url=f"http://127.0.0.1:{dead_port}/v1",
+        model="tiny-fake",
+    )
 
     async def down():
         comm = await connect(key, ip="10.0.0.5")
@@ -148,23 +193,43 @@ def tiny_model(tmp_path_factory):
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
 
-    words = ("hello your order is on its way thanks for asking we can help with shipping returns and "
-             "payments the kettle lamp mat happy to assist today").split()
+    words = (
+        "hello your order is on its way thanks for asking we can help with shipping returns and "
+        "payments the kettle lamp mat happy to assist today"
+    ).split()
     vocab = {"[UNK]": 0, "[PAD]": 1, "[EOS]": 2, **{w: i + 3 for i, w in enumerate(dict.fromkeys(words))}}
     tok = Tokenizer(models.WordLevel(vocab, unk_token="[UNK]"))
     tok.pre_tokenizer = pre_tokenizers.Whitespace()
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", eos_token="[EOS]")
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", eos_token="[EOS]"
+    )
     path = tmp_path_factory.mktemp("tiny-lm")
     fast.save_pretrained(path)
     torch.manual_seed(0)
-    GPT2LMHeadModel(GPT2Config(vocab_size=len(vocab), n_positions=1024, n_embd=16, n_layer=1, n_head=2,
-                               bos_token_id=2, eos_token_id=2, pad_token_id=1)).save_pretrained(path)
+    GPT2LMHeadModel(
+        GPT2Config(
+            vocab_size=len(vocab),
+            n_positions=1024,
+            n_embd=16,
+            n_layer=1,
+            n_head=2,
+            bos_token_id=2,
+            eos_token_id=2,
+            pad_token_id=1,
+        )
+    ).save_pretrained(path)
     return str(path)
 
 
 def test_local_backend_streams_tokens_through_the_channel_layer(settings, tiny_model):
-    use_responder(settings, "ecom_ai.backends.responders.LocalResponder", model=tiny_model, dispatch="thread",
-                  max_new_tokens=8, generate_kwargs={"min_new_tokens": 8, "suppress_tokens": [0, 1, 2]})
+    use_responder(
+        settings,
+        "ecom_ai.backends.responders.LocalResponder",
+        model=tiny_model,
+        dispatch="thread",
+        max_new_tokens=8,
+        generate_kwargs={"min_new_tokens": 8, "suppress_tokens": [0, 1, 2]},
+    )
     key = session_key()
 
     async def scenario():
@@ -182,8 +247,13 @@ def test_local_backend_streams_tokens_through_the_channel_layer(settings, tiny_m
 
 
 def test_local_backend_with_no_inference_worker_gives_a_retry_hint_fast(settings, tiny_model):
-    use_responder(settings, "ecom_ai.backends.responders.LocalResponder", model=tiny_model, dispatch="worker",
-                  first_token_timeout=2.0)
+    use_responder(
+        settings,
+        "ecom_ai.backends.responders.LocalResponder",
+        model=tiny_model,
+        dispatch="worker",
+        first_token_timeout=2.0,
+    )
     key = session_key()
 
     async def scenario():

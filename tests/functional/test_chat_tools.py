@@ -1,4 +1,4 @@
-"""Chat tools end to end: product search with a price bound, add to cart, the knowledge base with citations."""
+"""Chat tools end to end: product search under a price, add to cart, knowledge base with citations."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 
+from ecom_ai.consumers.chat import shutdown_chat_executor
 from ecom_ai.models import KnowledgeArticle
 from ecom_ai.services.indexing import embed_products, sync_products
-from ecom_ai.consumers.chat import shutdown_chat_executor
 from tests.chat_support import NO_MODEL, ask, clear_rate_limits, connect, hello, until
 from tests.factories import make_product
 
@@ -23,7 +23,11 @@ POLICIES = Path(settings.BASE_DIR) / "demo_shop" / "data" / "policies.json"
 
 @pytest.fixture(autouse=True)
 def chat_settings(settings):
-    settings.ECOM_AI = {**settings.ECOM_AI, "SIGNAL_PROCESSOR": "none", "CHAT": {"CURRENCY": "EUR", "INTENT_MODEL": NO_MODEL}}
+    settings.ECOM_AI = {
+        **settings.ECOM_AI,
+        "SIGNAL_PROCESSOR": "none",
+        "CHAT": {"CURRENCY": "EUR", "INTENT_MODEL": NO_MODEL},
+    }
     clear_rate_limits()
     yield
     clear_rate_limits()
@@ -42,9 +46,12 @@ def model(encoder):
 @pytest.fixture
 def catalog(model):
     products = {
-        "cheap_kettle": make_product("Stainless steel electric kettle 1.7 l", category="Kitchen", price="24.90"),
-        "dear_kettle": make_product("Glass electric kettle with temperature control", category="Kitchen",
-                                    price="79.00"),
+        "cheap_kettle": make_product(
+            "Stainless steel electric kettle 1.7 l", category="Kitchen", price="24.90"
+        ),
+        "dear_kettle": make_product(
+            "Glass electric kettle with temperature control", category="Kitchen", price="79.00"
+        ),
         "mat": make_product("Non-slip yoga mat 6 mm", category="Sports", price="29.00"),
         "lamp": make_product("LED desk lamp with USB port", category="Office", price="34.50"),
         "gone": make_product("Gooseneck pour-over kettle", category="Kitchen", price="19.00", stock=0),
@@ -96,10 +103,15 @@ def test_knowledge_base_answers_with_citations(model):
     async def scenario():
         comm = await connect(key)
         await hello(comm)
-        answers = [(await ask(comm, q))[0] for q in ["How much does shipping cost?",
-                                                      "what is your return policy",
-                                                      "which payment methods can I use",
-                                                      "How long is the warranty on electronics?"]]
+        answers = [
+            (await ask(comm, q))[0]
+            for q in [
+                "How much does shipping cost?",
+                "what is your return policy",
+                "which payment methods can I use",
+                "How long is the warranty on electronics?",
+            ]
+        ]
         await comm.disconnect()
         return answers
 

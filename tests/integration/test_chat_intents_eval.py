@@ -10,15 +10,38 @@ import pytest
 from django.core.management import call_command
 
 ROWS = {
-    "track_order": ["where is my parcel {}", "track order {}", "has order {} shipped", "status of my order {}",
-                    "when does order {} arrive", "follow my delivery {}"],
-    "get_refund": ["I want my money back for {}", "refund order {}", "give me a refund on {}",
-                   "reimburse purchase {}", "I need a refund for {}", "money back for order {}"],
-    "recover_password": ["forgot my password again {}", "reset password please {}", "lost my password {}",
-                         "password recovery {}", "can't remember my password {}", "new password needed {}"],
-    "newsletter_subscription": ["unsubscribe me from the newsletter {}", "stop the newsletter {}",
-                                "subscribe newsletter {}", "newsletter sign up {}", "I want the newsletter {}",
-                                "cancel newsletter emails {}"],
+    "track_order": [
+        "where is my parcel {}",
+        "track order {}",
+        "has order {} shipped",
+        "status of my order {}",
+        "when does order {} arrive",
+        "follow my delivery {}",
+    ],
+    "get_refund": [
+        "I want my money back for {}",
+        "refund order {}",
+        "give me a refund on {}",
+        "reimburse purchase {}",
+        "I need a refund for {}",
+        "money back for order {}",
+    ],
+    "recover_password": [
+        "forgot my password again {}",
+        "reset password please {}",
+        "lost my password {}",
+        "password recovery {}",
+        "can't remember my password {}",
+        "new password needed {}",
+    ],
+    "newsletter_subscription": [
+        "unsubscribe me from the newsletter {}",
+        "stop the newsletter {}",
+        "subscribe newsletter {}",
+        "newsletter sign up {}",
+        "I want the newsletter {}",
+        "cancel newsletter emails {}",
+    ],
 }
 
 
@@ -46,7 +69,9 @@ def test_intents_eval_cross_validates_and_reports_worst_intents(tmp_path):
     result = run_command("ecom_ai_eval", "intents", "--data", str(data), "--folds", "2")
     assert result["protocol"] == "cv" and result["rows"] == 72 and result["intents"] == 4
     assert result["accuracy"] >= 0.9 and 0 < result["macro_f1"] <= 1
-    assert len(result["worst_intents"]) == 4 and {"intent", "f1", "support"} <= set(result["worst_intents"][0])
+    assert len(result["worst_intents"]) == 4 and {"intent", "f1", "support"} <= set(
+        result["worst_intents"][0]
+    )
     exemplars = run_command("ecom_ai_eval", "intents", "--data", str(data), "--protocol", "exemplars")
     assert 0 <= exemplars["accuracy"] <= 1
 
@@ -57,8 +82,9 @@ def test_trained_model_is_scored_only_on_rows_it_did_not_see(tmp_path, settings)
     model = tmp_path / "intents.joblib"
     meta = run_command("ecom_ai_train_intents", "--data", str(train), "--out", str(model))
     assert meta["rows"] == 48 and "product_search" in meta["intents"]  # shop intents come from the exemplars
-    result = run_command("ecom_ai_eval", "intents", "--data", str(unseen), "--protocol", "model",
-                         "--model", str(model))
+    result = run_command(
+        "ecom_ai_eval", "intents", "--data", str(unseen), "--protocol", "model", "--model", str(model)
+    )
     assert result["skipped_seen_in_training"] == 24 and result["rows"] == 48
     assert result["accuracy"] >= 0.9
 

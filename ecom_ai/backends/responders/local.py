@@ -21,9 +21,16 @@ class LocalResponder:
 
     streams = True
 
-    def __init__(self, model: str, dispatch: str = "worker", device: str = "cpu", max_new_tokens: int = 120,
-                 first_token_timeout: float = 5.0, timeout: float = 60.0,
-                 generate_kwargs: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        model: str,
+        dispatch: str = "worker",
+        device: str = "cpu",
+        max_new_tokens: int = 120,
+        first_token_timeout: float = 5.0,
+        timeout: float = 60.0,
+        generate_kwargs: dict[str, Any] | None = None,
+    ):
         if dispatch not in {"worker", "thread"}:
             raise ValueError("dispatch must be 'worker' or 'thread'")
         self.model = model
@@ -36,13 +43,29 @@ class LocalResponder:
 
     def job(self, turn: Turn, request: str) -> dict[str, Any]:
         messages = [{"role": "system", "content": SYSTEM_PROMPT}]
-        messages += [{"role": "user" if h["role"] == "customer" else "assistant", "content": h["text"]}
-                     for h in turn.history[-6:]]
+        messages += [
+            {"role": "user" if h["role"] == "customer" else "assistant", "content": h["text"]}
+            for h in turn.history[-6:]
+        ]
         messages.append({"role": "user", "content": turn.text})
-        messages.append({"role": "system", "content": "TOOL RESULTS: " + json.dumps(turn.reply.facts(), default=str)
-                         + "\nDRAFT ANSWER: " + turn.reply.text})
-        return {"request": request, "channel": turn.channel_name, "model": self.model, "device": self.device,
-                "messages": messages, "max_new_tokens": self.max_new_tokens, "generate_kwargs": self.generate_kwargs}
+        messages.append(
+            {
+                "role": "system",
+                "content": "TOOL RESULTS: "
+                + json.dumps(turn.reply.facts(), default=str)
+                + "\nDRAFT ANSWER: "
+                + turn.reply.text,
+            }
+        )
+        return {
+            "request": request,
+            "channel": turn.channel_name,
+            "model": self.model,
+            "device": self.device,
+            "messages": messages,
+            "max_new_tokens": self.max_new_tokens,
+            "generate_kwargs": self.generate_kwargs,
+        }
 
     async def respond(self, turn: Turn) -> str:
         reply = turn.reply

@@ -19,18 +19,45 @@ logger = logging.getLogger(__name__)
 # Read-only tools the model may call. Changing an order is never offered: that goes through the
 # agent's confirmation step.
 TOOLS = [
-    {"type": "function", "function": {
-        "name": "search_products", "description": "Search the shop's catalogue.",
-        "parameters": {"type": "object", "properties": {
-            "query": {"type": "string"}, "max_price": {"type": "number"}, "min_price": {"type": "number"}},
-            "required": ["query"]}}},
-    {"type": "function", "function": {
-        "name": "search_knowledge", "description": "Search the shop's policy and help articles.",
-        "parameters": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}}},
-    {"type": "function", "function": {
-        "name": "order_status", "description": "The customer's own order(s); guests must give number and email.",
-        "parameters": {"type": "object", "properties": {
-            "order_number": {"type": "string"}, "email": {"type": "string"}}}}},
+    {
+        "type": "function",
+        "function": {
+            "name": "search_products",
+            "description": "Search the shop's catalogue.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "query": {"type": "string"},
+                    "max_price": {"type": "number"},
+                    "min_price": {"type": "number"},
+                },
+                "required": ["query"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "search_knowledge",
+            "description": "Search the shop's policy and help articles.",
+            "parameters": {
+                "type": "object",
+                "properties": {"query": {"type": "string"}},
+                "required": ["query"],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "order_status",
+            "description": "The customer's own order(s); guests must give number and email.",
+            "parameters": {
+                "type": "object",
+                "properties": {"order_number": {"type": "string"}, "email": {"type": "string"}},
+            },
+        },
+    },
 ]
 
 
@@ -39,9 +66,18 @@ class OpenAIResponder:
 
     streams = True
 
-    def __init__(self, base_url: str, model: str, api_key: str = "", api_key_env: str = "OPENAI_API_KEY",
-                 timeout: float = 20.0, connect_timeout: float = 5.0, max_tokens: int = 400,
-                 temperature: float = 0.2, max_tool_rounds: int = 2):
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str = "",
+        api_key_env: str = "OPENAI_API_KEY",
+        timeout: float = 20.0,
+        connect_timeout: float = 5.0,
+        max_tokens: int = 400,
+        temperature: float = 0.2,
+        max_tool_rounds: int = 2,
+    ):
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.api_key = api_key or os.environ.get(api_key_env, "")
@@ -57,8 +93,15 @@ class OpenAIResponder:
             role = "user" if item["role"] == "customer" else "assistant"
             messages.append({"role": role, "content": item["text"]})
         messages.append({"role": "user", "content": turn.text})
-        messages.append({"role": "system", "content": "TOOL RESULTS: " + json.dumps(turn.reply.facts(), default=str)
-                         + "\nDRAFT ANSWER: " + turn.reply.text})
+        messages.append(
+            {
+                "role": "system",
+                "content": "TOOL RESULTS: "
+                + json.dumps(turn.reply.facts(), default=str)
+                + "\nDRAFT ANSWER: "
+                + turn.reply.text,
+            }
+        )
         return messages
 
     async def respond(self, turn: Turn) -> str:
@@ -85,8 +128,13 @@ class OpenAIResponder:
                 reply.cards += [c for c in result.cards if c not in reply.cards]
                 reply.citations += [c for c in result.citations if c not in reply.citations]
                 facts.append(result.facts)
-                messages.append({"role": "tool", "tool_call_id": call["id"],
-                                 "content": json.dumps({"ok": result.ok, **result.facts}, default=str)})
+                messages.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call["id"],
+                        "content": json.dumps({"ok": result.ok, **result.facts}, default=str),
+                    }
+                )
         bad = unsupported_claims(text, facts)
         if bad or not text.strip():
             logger.warning("LLM answer not grounded (%s); using the template answer", bad or "empty")
@@ -95,8 +143,13 @@ class OpenAIResponder:
 
     async def _stream(self, messages, tools, turn: Turn) -> tuple[str, list[dict]]:
         """One streamed completion: content deltas go to the customer as they come."""
-        body: dict[str, Any] = {"model": self.model, "messages": messages, "stream": True,
-                                "max_tokens": self.max_tokens, "temperature": self.temperature}
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "stream": True,
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+        }
         if tools:
             body["tools"] = tools
         loop = asyncio.get_running_loop()
@@ -115,8 +168,10 @@ class OpenAIResponder:
                     content += delta["content"]
                     await turn.emit(delta["content"])
                 for tc in delta.get("tool_calls") or []:
-                    slot = calls.setdefault(tc.get("index", 0), {"id": "", "type": "function",
-                                                                 "function": {"name": "", "arguments": ""}})
+                    slot = calls.setdefault(
+                        tc.get("index", 0),
+                        {"id": "", "type": "function", "function": {"name": "", "arguments": ""}},
+                    )
                     slot["id"] = tc.get("id") or slot["id"]
                     fn = tc.get("function") or {}
                     slot["function"]["name"] += fn.get("name") or ""

@@ -10,7 +10,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--url-pattern", default="", help="link for articles without a url, e.g. /help/{slug}/")
+        parser.add_argument(
+            "--url-pattern", default="", help="link for articles without a url, e.g. /help/{slug}/"
+        )
         parser.add_argument("--no-embed", action="store_true", help="store sections without vectors")
 
     def handle(self, *args, file: str, url_pattern: str, no_embed: bool, **options):

@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--data", required=True, help="CSV with instruction and intent columns")
-        parser.add_argument("--out", default=None, help="model file (default: the configured INTENT_MODEL path)")
+        parser.add_argument(
+            "--out", default=None, help="model file (default: the configured INTENT_MODEL path)"
+        )
         parser.add_argument("--C", type=float, default=20.0, help="inverse regularisation strength")
 
     def handle(self, *args, data: str, out: str | None, C: float, **options):

@@ -21,18 +21,32 @@ HANDOFF_INTENTS = {"contact_human_agent", "complaint"}
 PRODUCT_INTENTS = {"product_search"}
 # A generic phrase per support intent, added to the question so the right help article wins.
 KB_HINTS = {
-    "delivery_options": "shipping methods and costs", "delivery_period": "delivery times",
-    "check_refund_policy": "return and refund policy", "get_refund": "returns and refunds",
-    "track_refund": "refund processing time", "check_payment_methods": "accepted payment methods",
-    "payment_issue": "payment problems", "check_invoice": "invoices", "get_invoice": "get an invoice",
-    "check_cancellation_fee": "cancelling an order", "cancel_order": "order cancellation",
-    "change_order": "changing an order", "create_account": "creating an account",
-    "delete_account": "deleting your account and personal data", "edit_account": "changing account details",
-    "switch_account": "customer account", "recover_password": "password reset",
-    "registration_problems": "account registration", "newsletter_subscription": "newsletter and marketing emails",
-    "contact_customer_service": "contact customer support", "warranty": "warranty and guarantee",
-    "change_shipping_address": "change the delivery address", "set_up_shipping_address": "delivery address",
-    "place_order": "placing an order", "review": "product reviews", "track_order": "order tracking",
+    "delivery_options": "shipping methods and costs",
+    "delivery_period": "delivery times",
+    "check_refund_policy": "return and refund policy",
+    "get_refund": "returns and refunds",
+    "track_refund": "refund processing time",
+    "check_payment_methods": "accepted payment methods",
+    "payment_issue": "payment problems",
+    "check_invoice": "invoices",
+    "get_invoice": "get an invoice",
+    "check_cancellation_fee": "cancelling an order",
+    "cancel_order": "order cancellation",
+    "change_order": "changing an order",
+    "create_account": "creating an account",
+    "delete_account": "deleting your account and personal data",
+    "edit_account": "changing account details",
+    "switch_account": "customer account",
+    "recover_password": "password reset",
+    "registration_problems": "account registration",
+    "newsletter_subscription": "newsletter and marketing emails",
+    "contact_customer_service": "contact customer support",
+    "warranty": "warranty and guarantee",
+    "change_shipping_address": "change the delivery address",
+    "set_up_shipping_address": "delivery address",
+    "place_order": "placing an order",
+    "review": "product reviews",
+    "track_order": "order tracking",
 }
 _YES = re.compile(r"^\s*(yes|yep|yeah|sure|ok(ay)?|confirm(ed)?|do it|go ahead|please do|y)\b", re.IGNORECASE)
 _NO = re.compile(r"^\s*(no|nope|don'?t|do not|cancel that|stop|never ?mind|n)\b", re.IGNORECASE)
@@ -55,8 +69,12 @@ class ChatAgent:
         conv = ctx.conversation
         if injection:
             conv.state.pop("pending", None)
-            return AgentReply(replies.SMALLTALK["injection"], intent="guarded", flagged="injection",
-                              suggestions=_suggestions("", False))
+            return AgentReply(
+                replies.SMALLTALK["injection"],
+                intent="guarded",
+                flagged="injection",
+                suggestions=_suggestions("", False),
+            )
         pending = conv.state.get("pending")
         if pending:
             if _YES.match(text):
@@ -81,8 +99,11 @@ class ChatAgent:
                 conv.state["awaiting"] = {"intent": intent, "number": number, "email": email}
             reply = self._reply(intent, prediction, [result], replies.order_text(result))
             if result.facts.get("confirm_token"):
-                reply.confirm = {"token": result.facts["confirm_token"], "action": result.facts["action"],
-                                 "order": result.facts["orders"][0]["number"]}
+                reply.confirm = {
+                    "token": result.facts["confirm_token"],
+                    "action": result.facts["action"],
+                    "order": result.facts["orders"][0]["number"],
+                }
                 reply.suggestions = ["Yes, go ahead", "No, keep it"]
             elif intent == "get_refund" and not result.ok:
                 self._add_knowledge(reply, text, intent)
@@ -113,7 +134,7 @@ class ChatAgent:
             return self._fallback(ctx, text, prediction, entities)
         reply = self._reply(intent, prediction, [], "")
         if not self._add_knowledge(reply, text, intent):
-            reply.text = ("I don't have an article about that. Would you like to talk to a person?")
+            reply.text = "I don't have an article about that. Would you like to talk to a person?"
             reply.suggestions = ["Talk to a person", "Track my order", "Search products"]
         return reply
 
@@ -127,8 +148,12 @@ class ChatAgent:
         if not accept:
             return AgentReply(replies.SMALLTALK["declined"], intent="confirm")
         result = tools.perform_order_change(ctx, pending)
-        return AgentReply(replies.order_text(result), intent="confirm", tools=[result],
-                          suggestions=["Track my order", "Talk to a person"])
+        return AgentReply(
+            replies.order_text(result),
+            intent="confirm",
+            tools=[result],
+            suggestions=["Track my order", "Talk to a person"],
+        )
 
     # --- helpers -------------------------------------------------------------------------------------
     def _decide(self, prediction: IntentPrediction, entities, text: str, state: dict) -> str:
@@ -146,11 +171,20 @@ class ChatAgent:
             return "unknown"
         return intent
 
-    def _reply(self, intent: str, prediction: IntentPrediction, results: list[ToolResult], text: str) -> AgentReply:
+    def _reply(
+        self, intent: str, prediction: IntentPrediction, results: list[ToolResult], text: str
+    ) -> AgentReply:
         cards = [c for r in results for c in r.cards]
         citations = [c for r in results for c in r.citations]
-        return AgentReply(text, intent=intent, confidence=prediction.confidence, cards=cards, citations=citations,
-                          tools=results, suggestions=_suggestions(intent, all(r.ok for r in results)))
+        return AgentReply(
+            text,
+            intent=intent,
+            confidence=prediction.confidence,
+            cards=cards,
+            citations=citations,
+            tools=results,
+            suggestions=_suggestions(intent, all(r.ok for r in results)),
+        )
 
     def _product_reply(self, conv, intent, prediction, result: ToolResult, text: str) -> AgentReply:
         if result.cards:
@@ -178,14 +212,24 @@ class ChatAgent:
             reply = self._reply("unknown", prediction, [], "")
         result = tools.search_products(text, min_price=entities.min_price, max_price=entities.max_price)
         if result.ok:
-            return self._product_reply(ctx.conversation, "product_search", prediction, result,
-                                       replies.products_text(result))
+            return self._product_reply(
+                ctx.conversation, "product_search", prediction, result, replies.products_text(result)
+            )
         reply.text = replies.SMALLTALK["unknown"]
         return reply
 
     @staticmethod
     def _which(text: str, count: int) -> int:
-        words = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3, "last": count - 1}
+        words = {
+            "first": 0,
+            "1st": 0,
+            "second": 1,
+            "2nd": 1,
+            "third": 2,
+            "3rd": 2,
+            "fourth": 3,
+            "last": count - 1,
+        }
         for word, index in words.items():
             if re.search(rf"\b{word}\b", text, re.IGNORECASE):
                 return min(index, count - 1)

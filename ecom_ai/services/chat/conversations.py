@@ -28,8 +28,9 @@ def may_resume(conversation: Conversation, user: Any, session_key: str) -> bool:
     return bool(getattr(user, "is_authenticated", False) and conversation.user_id == user.pk)
 
 
-def open_conversation(user: Any, session_key: str, client_ip: str | None,
-                      resume_id: Any = None) -> tuple[Conversation, bool, str | None]:
+def open_conversation(
+    user: Any, session_key: str, client_ip: str | None, resume_id: Any = None
+) -> tuple[Conversation, bool, str | None]:
     """``(conversation, resumed, error_code)``: the requested one if this visitor owns it, else a new one."""
     error = None
     if resume_id:
@@ -43,13 +44,19 @@ def open_conversation(user: Any, session_key: str, client_ip: str | None,
         error = "resume_refused"  # unknown or someone else's: the same answer, nothing revealed
     conv = Conversation.objects.create(
         user=user if getattr(user, "is_authenticated", False) else None,
-        session_key=session_key or "", client_ip=client_ip or None)
+        session_key=session_key or "",
+        client_ip=client_ip or None,
+    )
     return conv, False, error
 
 
 def message_dict(message: Message) -> dict[str, Any]:
-    data = {"id": message.pk, "role": message.role, "text": message.text,
-            "created_at": message.created_at.isoformat()}
+    data = {
+        "id": message.pk,
+        "role": message.role,
+        "text": message.text,
+        "created_at": message.created_at.isoformat(),
+    }
     for key in ("cards", "citations", "suggestions"):
         if message.payload.get(key):
             data[key] = message.payload[key]
@@ -61,19 +68,38 @@ def message_dict(message: Message) -> dict[str, Any]:
 def history(conversation: Conversation, limit: int | None = None) -> list[dict[str, Any]]:
     """The last messages (bounded), oldest first."""
     limit = limit or int(ecom_ai_settings.CHAT.get("HISTORY_MESSAGES", 20))
-    rows = list(conversation.messages.exclude(role=Message.Role.SYSTEM).order_by("-created_at", "-id")[:limit])
+    rows = list(
+        conversation.messages.exclude(role=Message.Role.SYSTEM).order_by("-created_at", "-id")[:limit]
+    )
     return [message_dict(m) for m in reversed(rows)]
 
 
-def record_customer_message(conversation: Conversation, text: str, *, intent: str = "",
-                            confidence: float | None = None, flagged: str = "") -> Message:
+def record_customer_message(
+    conversation: Conversation,
+    text: str,
+    *,
+    intent: str = "",
+    confidence: float | None = None,
+    flagged: str = "",
+) -> Message:
     """Store the customer's message and log one ``chat`` event for analytics."""
-    message = Message.objects.create(conversation=conversation, role=Message.Role.CUSTOMER, text=text,
-                                     intent=intent[:40], confidence=confidence, flagged=flagged[:40])
+    message = Message.objects.create(
+        conversation=conversation,
+        role=Message.Role.CUSTOMER,
+        text=text,
+        intent=intent[:40],
+        confidence=confidence,
+        flagged=flagged[:40],
+    )
     message.chat_event = Event.objects.create(
-        kind=Event.Kind.CHAT, weight=0.0, user_id=conversation.user_id, session_key=conversation.session_key,
-        query=text[:500], created_at=timezone.now(),
-        context={"conversation": str(conversation.pk), "intent": intent, "flagged": flagged})
+        kind=Event.Kind.CHAT,
+        weight=0.0,
+        user_id=conversation.user_id,
+        session_key=conversation.session_key,
+        query=text[:500],
+        created_at=timezone.now(),
+        context={"conversation": str(conversation.pk), "intent": intent, "flagged": flagged},
+    )
     return message
 
 
@@ -89,14 +115,19 @@ def record_reply(conversation: Conversation, reply: AgentReply, customer_message
             if event is not None:
                 event.context = {**event.context, "intent": reply.intent, "flagged": reply.flagged}
                 event.save(update_fields=["context"])
-        message = Message.objects.create(conversation=conversation, role=Message.Role.ASSISTANT, text=reply.text,
-                                         intent=reply.intent[:40], payload=reply.payload())
+        message = Message.objects.create(
+            conversation=conversation,
+            role=Message.Role.ASSISTANT,
+            text=reply.text,
+            intent=reply.intent[:40],
+            payload=reply.payload(),
+        )
         conversation.save()
     return message
 
 
 def record_feedback(conversation: Conversation, message_id: Any, value: str) -> bool:
-    """Thumbs up/down on one of the assistant's answers in this conversation; counts kept on the conversation."""
+    """Thumbs up/down on one of this conversation's answers; totals kept on the conversation."""
     score = {"up": 1, "down": -1}.get(value)
     try:
         message_id = int(message_id)
@@ -105,8 +136,11 @@ def record_feedback(conversation: Conversation, message_id: Any, value: str) -> 
     if score is None:
         return False
     with transaction.atomic():
-        message = (Message.objects.select_for_update()
-                   .filter(conversation=conversation, pk=message_id, role=Message.Role.ASSISTANT).first())
+        message = (
+            Message.objects.select_for_update()
+            .filter(conversation=conversation, pk=message_id, role=Message.Role.ASSISTANT)
+            .first()
+        )
         if message is None:
             return False
         previous = message.feedback
@@ -118,7 +152,9 @@ def record_feedback(conversation: Conversation, message_id: Any, value: str) -> 
             if previous is not None:
                 delta["thumbs_up" if previous > 0 else "thumbs_down"] -= 1
             Conversation.objects.filter(pk=conversation.pk).update(
-                thumbs_up=F("thumbs_up") + delta["thumbs_up"], thumbs_down=F("thumbs_down") + delta["thumbs_down"])
+                thumbs_up=F("thumbs_up") + delta["thumbs_up"],
+                thumbs_down=F("thumbs_down") + delta["thumbs_down"],
+            )
     return True
 
 
@@ -133,7 +169,11 @@ def set_status(conversation: Conversation, status: str, *, staff_user: Any = Non
 def record_staff_message(conversation: Conversation, staff_user: Any, text: str) -> Message:
     """A staff member writes to the customer; the conversation is theirs from now on."""
     with transaction.atomic():
-        message = Message.objects.create(conversation=conversation, role=Message.Role.STAFF, text=text,
-                                         payload={"staff": getattr(staff_user, "get_username", lambda: "")()})
+        message = Message.objects.create(
+            conversation=conversation,
+            role=Message.Role.STAFF,
+            text=text,
+            payload={"staff": getattr(staff_user, "get_username", lambda: "")()},
+        )
         set_status(conversation, Conversation.Status.HANDED_OFF, staff_user=staff_user)
     return message

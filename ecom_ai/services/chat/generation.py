@@ -60,13 +60,21 @@ def generate_to_channel(job: dict[str, Any]) -> str:
 
         tokenizer, model = load_model(job["model"], job.get("device", "cpu"))
         prompt = build_prompt(tokenizer, job["messages"])
-        inputs = tokenizer(prompt, return_tensors="pt", truncation=True,
-                           max_length=int(job.get("max_prompt_tokens", 1024))).to(model.device)
+        inputs = tokenizer(
+            prompt, return_tensors="pt", truncation=True, max_length=int(job.get("max_prompt_tokens", 1024))
+        ).to(model.device)
         streamer = TextIteratorStreamer(tokenizer, skip_prompt=True, skip_special_tokens=True, timeout=60)
-        kwargs = {**inputs, "streamer": streamer, "max_new_tokens": int(job.get("max_new_tokens", 120)),
-                  "do_sample": False, "pad_token_id": tokenizer.pad_token_id or tokenizer.eos_token_id,
-                  **dict(job.get("generate_kwargs") or {})}
-        worker = threading.Thread(target=lambda: torch.inference_mode()(model.generate)(**kwargs), daemon=True)
+        kwargs = {
+            **inputs,
+            "streamer": streamer,
+            "max_new_tokens": int(job.get("max_new_tokens", 120)),
+            "do_sample": False,
+            "pad_token_id": tokenizer.pad_token_id or tokenizer.eos_token_id,
+            **dict(job.get("generate_kwargs") or {}),
+        }
+        worker = threading.Thread(
+            target=lambda: torch.inference_mode()(model.generate)(**kwargs), daemon=True
+        )
         worker.start()
         for piece in streamer:
             if piece:

@@ -70,7 +70,9 @@ def build_pipeline(C: float = 20.0):
 
     return make_pipeline(
         make_union(
-            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, preprocessor=normalise),
+            TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, preprocessor=normalise
+            ),
             TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, preprocessor=normalise),
         ),
         LogisticRegression(C=C, max_iter=3000),
@@ -96,8 +98,11 @@ class TrainedIntentRouter:
         proba = self.pipeline.predict_proba([text])[0]
         classes = self.pipeline.classes_
         order = proba.argsort()[::-1]
-        return IntentPrediction(str(classes[order[0]]), round(float(proba[order[0]]), 4),
-                                tuple((str(classes[i]), round(float(proba[i]), 4)) for i in order[1:3]))
+        return IntentPrediction(
+            str(classes[order[0]]),
+            round(float(proba[order[0]]), 4),
+            tuple((str(classes[i]), round(float(proba[i]), 4)) for i in order[1:3]),
+        )
 
     def predict_many(self, texts: Sequence[str]) -> list[str]:
         return [str(label) for label in self.pipeline.predict(list(texts))]
@@ -108,9 +113,11 @@ def train(texts: Sequence[str], labels: Sequence[str], *, C: float = 20.0) -> Tr
     pipeline = build_pipeline(C)
     x, y = with_exemplars(texts, labels)
     pipeline.fit(x, y)
-    return TrainedIntentRouter(pipeline, {text_hash(t) for t in texts},
-                               {"version": MODEL_VERSION, "rows": len(texts), "C": C,
-                                "intents": sorted(set(y))})
+    return TrainedIntentRouter(
+        pipeline,
+        {text_hash(t) for t in texts},
+        {"version": MODEL_VERSION, "rows": len(texts), "C": C, "intents": sorted(set(y))},
+    )
 
 
 def save(router: TrainedIntentRouter, path: Path | None = None) -> Path:
@@ -118,7 +125,9 @@ def save(router: TrainedIntentRouter, path: Path | None = None) -> Path:
 
     path = path or model_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump({"pipeline": router.pipeline, "hashes": sorted(router.trained_hashes), "meta": router.meta}, path)
+    joblib.dump(
+        {"pipeline": router.pipeline, "hashes": sorted(router.trained_hashes), "meta": router.meta}, path
+    )
     reset_router()
     return path
 

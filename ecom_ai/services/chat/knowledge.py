@@ -57,17 +57,24 @@ def index_article(article: KnowledgeArticle, *, embed: bool = True) -> int:
         vectors = encoder.encode_documents([f"{article.title}. {h}. {t}" for h, t in sections])
     with transaction.atomic():
         article.chunks.all().delete()
-        KnowledgeChunk.objects.bulk_create([
-            KnowledgeChunk(article=article, position=i, heading=h[:200], text=t,
-                           model_key=encoder.model_key if encoder else "",
-                           embedding=vectors[i].tolist() if vectors is not None else None)
-            for i, (h, t) in enumerate(sections)
-        ])
+        KnowledgeChunk.objects.bulk_create(
+            [
+                KnowledgeChunk(
+                    article=article,
+                    position=i,
+                    heading=h[:200],
+                    text=t,
+                    model_key=encoder.model_key if encoder else "",
+                    embedding=vectors[i].tolist() if vectors is not None else None,
+                )
+                for i, (h, t) in enumerate(sections)
+            ]
+        )
     return len(sections)
 
 
 def load_articles(items: Iterable[dict], *, embed: bool = True, url_pattern: str = "") -> tuple[int, int]:
-    """Create or update articles from ``{"slug", "title", "body"[, "url"]}`` dicts; returns (created, updated).
+    """Create or update articles from ``{"slug", "title", "body"[, "url"]}`` dicts; (created, updated).
 
     ``url_pattern`` (e.g. ``/help/{slug}/``) gives articles without a ``url`` their link.
     """
@@ -78,7 +85,8 @@ def load_articles(items: Iterable[dict], *, embed: bool = True, url_pattern: str
             raise ValueError(f"article needs slug, title and body: {str(item)[:80]}")
         url = item.get("url") or (url_pattern.format(slug=slug) if url_pattern else "")
         article, was_created = KnowledgeArticle.objects.update_or_create(
-            slug=slug, defaults={"title": title, "body": body, "url": url, "is_published": True})
+            slug=slug, defaults={"title": title, "body": body, "url": url, "is_published": True}
+        )
         index_article(article, embed=embed)
         created += was_created
         updated += not was_created
@@ -97,8 +105,20 @@ def search_knowledge(query: str, k: int = 3) -> list[KnowledgeHit]:
     """The sections closest to ``query`` among published articles."""
     vector = encode_query(query)
     key = get_encoder().model_key
-    rows = (KnowledgeChunk.objects.filter(article__is_published=True, model_key=key, embedding__isnull=False)
-            .select_related("article").annotate(distance=CosineDistance("embedding", vector.tolist()))
-            .order_by("distance")[: max(k, 1)])
-    return [KnowledgeHit(c.article.slug, c.article.title, c.heading, c.text, c.article.url,
-                         round(1.0 - float(c.distance), 4)) for c in rows]
+    rows = (
+        KnowledgeChunk.objects.filter(article__is_published=True, model_key=key, embedding__isnull=False)
+        .select_related("article")
+        .annotate(distance=CosineDistance("embedding", vector.tolist()))
+        .order_by("distance")[: max(k, 1)]
+    )
+    return [
+        KnowledgeHit(
+            c.article.slug,
+            c.article.title,
+            c.heading,
+            c.text,
+            c.article.url,
+            round(1.0 - float(c.distance), 4),
+        )
+        for c in rows
+    ]

@@ -36,8 +36,10 @@ def products_text(result: ToolResult) -> str:
         bound = ""
         if facts.get("max_price"):
             bound = f" under {money(facts['max_price'])}"
-        return (f"I couldn't find products matching “{facts.get('query', '')}”{bound} that are in stock. "
-                "Try other words or a wider price range.")
+        return (
+            f"I couldn't find products matching “{facts.get('query', '')}”{bound} that are in stock. "
+            "Try other words or a wider price range."
+        )
     bits = []
     if facts.get("min_price") and facts.get("max_price"):
         bits.append(f"between {money(facts['min_price'])} and {money(facts['max_price'])}")
@@ -46,24 +48,30 @@ def products_text(result: ToolResult) -> str:
     elif facts.get("min_price"):
         bits.append(f"from {money(facts['min_price'])}")
     scope = f" {bits[0]}" if bits else ""
-    lines = [f"• {p['title']} — {money(p['price'])}" + ("" if p["in_stock"] else " (out of stock)")
-             for p in facts["products"]]
+    lines = [
+        f"• {p['title']} — {money(p['price'])}" + ("" if p["in_stock"] else " (out of stock)")
+        for p in facts["products"]
+    ]
     return f"Here is what I found{scope}:\n" + "\n".join(lines)
 
 
 def recommendations_text(result: ToolResult) -> str:
     if not result.ok:
         return "I don't have a recommendation right now. Tell me what you are looking for and I'll search."
-    intro = {"similar_to_last_shown": "Similar to what you were looking at:",
-             "your_purchases": "Based on what you bought before:"}.get(result.facts["basis"], "Popular right now:")
+    intro = {
+        "similar_to_last_shown": "Similar to what you were looking at:",
+        "your_purchases": "Based on what you bought before:",
+    }.get(result.facts["basis"], "Popular right now:")
     return intro + "\n" + "\n".join(f"• {p['title']} — {money(p['price'])}" for p in result.facts["products"])
 
 
 def order_line(order: dict[str, Any]) -> str:
     items = ", ".join(f"{i['quantity']}× {i['title']}" for i in order["items"][:4])
     more = " …" if len(order["items"]) > 4 else ""
-    return (f"Order {order['number']} (placed {order['created_at']}): {order['status_label']}, "
-            f"total {money(order['total'])}. Items: {items}{more}")
+    return (
+        f"Order {order['number']} (placed {order['created_at']}): {order['status_label']}, "
+        f"total {money(order['total'])}. Items: {items}{more}"
+    )
 
 
 def order_text(result: ToolResult) -> str:
@@ -78,8 +86,10 @@ def order_text(result: ToolResult) -> str:
             return "Which order do you mean? Please give me the order number."
         return "Please give me your order number and the email address used for the order."
     if "not_found" in facts:
-        return (f"I couldn't find an order {facts['not_found']} for you. Please check the number "
-                "(and, as a guest, the email address used for the order).")
+        return (
+            f"I couldn't find an order {facts['not_found']} for you. Please check the number "
+            "(and, as a guest, the email address used for the order)."
+        )
     if "refused" in facts:
         return f"That wasn't possible: {facts['refused']}."
     orders = facts.get("orders", [])
@@ -116,7 +126,8 @@ SMALLTALK = {
     "thanks": "You're welcome! Anything else I can help with?",
     "out_of_scope": "I can only help with this shop: products, your orders, delivery, returns and payments.",
     "injection": "I can help with products, your orders and our shop policies. What would you like to know?",
-    "unknown": "I'm not sure I understood. I can search products, track an order, or answer policy questions.",
+    "unknown": "I'm not sure I understood. I can search products, track an order, or answer "
+    "policy questions.",
     "handoff": "I've asked a member of our team to join. They'll reply here as soon as possible.",
     "handoff_waiting": "A member of our team will reply here shortly.",
     "declined": "Okay, I haven't changed anything.",

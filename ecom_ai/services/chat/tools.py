@@ -47,11 +47,15 @@ class ChatContext:
 # --- products ------------------------------------------------------------------------------------
 _FILLER = re.compile(
     r"\b(?:do you (?:have|sell|stock)|i'?m looking for|i am looking for|looking for|show me|find me|find|"
-    r"search for|i need|i want|any|some|please|can you|could you|what|which)\b", re.IGNORECASE)
+    r"search for|i need|i want|any|some|please|can you|could you|what|which)\b",
+    re.IGNORECASE,
+)
 _PRICE_PHRASE = re.compile(
     r"\b(?:under|below|less than|cheaper than|max(?:imum)?|at most|up to|no more than|over|above|more than|"
     r"at least|between|from)\s+[€$£]?\s*\d[\d.,]*(?:\s*(?:and|to|-)\s*[€$£]?\s*\d[\d.,]*)?\s*"
-    r"(?:€|eur(?:os?)?|\$|usd|dollars?|£)?", re.IGNORECASE)
+    r"(?:€|eur(?:os?)?|\$|usd|dollars?|£)?",
+    re.IGNORECASE,
+)
 
 
 def product_query(text: str) -> str:
@@ -80,11 +84,13 @@ def _search_refs(query: str, *, min_price: Decimal | None, max_price: Decimal | 
 
 
 def _refs_from_search_service(service: Any, query: str, min_price, max_price, k: int) -> list[str]:
-    fn = getattr(service, "search_products", None) or getattr(service, "search")
+    fn = getattr(service, "search_products", None) or service.search
     try:
         from ..vectors import VectorFilters
 
-        result = fn(query, filters=VectorFilters(min_price=min_price, max_price=max_price, in_stock=True), k=k)
+        result = fn(
+            query, filters=VectorFilters(min_price=min_price, max_price=max_price, in_stock=True), k=k
+        )
     except TypeError:
         result = fn(query, k=k)
     hits = getattr(result, "hits", result)
@@ -106,20 +112,33 @@ def product_cards(refs: list[str]) -> list[dict[str, Any]]:
         p = rows.get(ref)
         if p is None:
             continue
-        cards.append({"ref": p.product_ref, "title": p.title, "price": str(p.price) if p.price is not None else None,
-                      "in_stock": p.in_stock, "url": p.url, "brand": p.brand, "category": p.category})
+        cards.append(
+            {
+                "ref": p.product_ref,
+                "title": p.title,
+                "price": str(p.price) if p.price is not None else None,
+                "in_stock": p.in_stock,
+                "url": p.url,
+                "brand": p.brand,
+                "category": p.category,
+            }
+        )
     return cards
 
 
-def search_products(text: str, *, min_price: Decimal | None = None, max_price: Decimal | None = None,
-                    k: int | None = None) -> ToolResult:
+def search_products(
+    text: str, *, min_price: Decimal | None = None, max_price: Decimal | None = None, k: int | None = None
+) -> ToolResult:
     """Products matching the message, within the price bounds it named."""
     k = k or int(tuning()["chat_product_results"])
     query = product_query(text)
     cards = product_cards(_search_refs(query, min_price=min_price, max_price=max_price, k=k))
-    facts = {"query": query, "min_price": str(min_price) if min_price is not None else None,
-             "max_price": str(max_price) if max_price is not None else None,
-             "products": [{k2: c[k2] for k2 in ("ref", "title", "price", "in_stock")} for c in cards]}
+    facts = {
+        "query": query,
+        "min_price": str(min_price) if min_price is not None else None,
+        "max_price": str(max_price) if max_price is not None else None,
+        "products": [{k2: c[k2] for k2 in ("ref", "title", "price", "in_stock")} for c in cards],
+    }
     return ToolResult("search_products", bool(cards), facts, cards=cards)
 
 
@@ -136,7 +155,9 @@ def recommend_products(ctx: ChatContext, *, k: int | None = None) -> ToolResult:
     refs: list[str] = []
     basis = "popular"
     if anchors:
-        vectors = [p.embedding for p in IndexedProduct.objects.fresh(model_key).filter(product_ref__in=anchors)]
+        vectors = [
+            p.embedding for p in IndexedProduct.objects.fresh(model_key).filter(product_ref__in=anchors)
+        ]
         if vectors:
             import numpy as np
 
@@ -147,15 +168,31 @@ def recommend_products(ctx: ChatContext, *, k: int | None = None) -> ToolResult:
             basis = "similar_to_last_shown" if seen else "your_purchases"
     if not refs:
         since = timezone.now() - timezone.timedelta(days=30)
-        popular = (Event.objects.filter(created_at__gte=since, kind__in=["view", "add_to_cart", "purchase"])
-                   .exclude(product_ref="").values("product_ref").annotate(n=Count("id")).order_by("-n")[: k * 3])
+        popular = (
+            Event.objects.filter(created_at__gte=since, kind__in=["view", "add_to_cart", "purchase"])
+            .exclude(product_ref="")
+            .values("product_ref")
+            .annotate(n=Count("id"))
+            .order_by("-n")[: k * 3]
+        )
         refs = [row["product_ref"] for row in popular]
         if len(refs) < k:
-            refs += list(IndexedProduct.objects.filter(is_visible=True, in_stock=True).exclude(product_ref__in=refs)
-                         .order_by("-updated_at").values_list("product_ref", flat=True)[:k])
+            refs += list(
+                IndexedProduct.objects.filter(is_visible=True, in_stock=True)
+                .exclude(product_ref__in=refs)
+                .order_by("-updated_at")
+                .values_list("product_ref", flat=True)[:k]
+            )
     cards = [c for c in product_cards(refs) if c["in_stock"]][:k]
-    return ToolResult("recommend_products", bool(cards), {"basis": basis, "products": [
-        {k2: c[k2] for k2 in ("ref", "title", "price", "in_stock")} for c in cards]}, cards=cards)
+    return ToolResult(
+        "recommend_products",
+        bool(cards),
+        {
+            "basis": basis,
+            "products": [{k2: c[k2] for k2 in ("ref", "title", "price", "in_stock")} for c in cards],
+        },
+        cards=cards,
+    )
 
 
 def add_to_cart(ctx: ChatContext, ref: str, quantity: int = 1) -> ToolResult:
@@ -170,18 +207,29 @@ def add_to_cart(ctx: ChatContext, ref: str, quantity: int = 1) -> ToolResult:
         ok = False
     if ok and ctx.session is not None:
         ctx.session.save()
-    return ToolResult("add_to_cart", ok, {"ref": ref, "quantity": quantity,
-                                          "title": card["title"] if card else None},
-                      cards=[card] if card else [])
+    return ToolResult(
+        "add_to_cart",
+        ok,
+        {"ref": ref, "quantity": quantity, "title": card["title"] if card else None},
+        cards=[card] if card else [],
+    )
 
 
 # --- orders --------------------------------------------------------------------------------------
 def order_facts(order: OrderInfo) -> dict[str, Any]:
-    return {"number": order.number, "status": order.status, "status_label": order.status_label,
-            "total": str(order.total), "created_at": order.created_at.date().isoformat()
-            if hasattr(order.created_at, "date") else str(order.created_at),
-            "items": [{"title": line.get("title"), "quantity": line.get("quantity")} for line in order.lines],
-            "url": order.url, "can_cancel": order.can_cancel, "can_return": order.can_return}
+    return {
+        "number": order.number,
+        "status": order.status,
+        "status_label": order.status_label,
+        "total": str(order.total),
+        "created_at": order.created_at.date().isoformat()
+        if hasattr(order.created_at, "date")
+        else str(order.created_at),
+        "items": [{"title": line.get("title"), "quantity": line.get("quantity")} for line in order.lines],
+        "url": order.url,
+        "can_cancel": order.can_cancel,
+        "can_return": order.can_return,
+    }
 
 
 def _identity(ctx: ChatContext, email: str | None) -> dict[str, Any]:
@@ -194,8 +242,11 @@ def find_order(ctx: ChatContext, number: str | None, email: str | None) -> ToolR
     """The caller's own order by number, or their recent orders; guests need number and email."""
     adapter = get_shop_adapter()
     if not ctx.signed_in and not (number and email):
-        return ToolResult("find_order", False, {"needs": [n for n, v in (("order_number", number),
-                                                                          ("email", email)) if not v]})
+        return ToolResult(
+            "find_order",
+            False,
+            {"needs": [n for n, v in (("order_number", number), ("email", email)) if not v]},
+        )
     if number:
         order = adapter.find_order(number, **_identity(ctx, email))
         if order is None:
@@ -214,8 +265,9 @@ def propose_order_change(ctx: ChatContext, action: str, number: str | None, emai
         if len(eligible) == 1:
             number = eligible[0].number
         else:
-            return ToolResult(tool, False, {"needs": ["order_number"],
-                                            "eligible": [o.number for o in eligible]})
+            return ToolResult(
+                tool, False, {"needs": ["order_number"], "eligible": [o.number for o in eligible]}
+            )
     found = find_order(ctx, number, email)
     if not found.ok:
         found.tool = tool
@@ -225,8 +277,12 @@ def propose_order_change(ctx: ChatContext, action: str, number: str | None, emai
     if not allowed:
         return ToolResult(tool, False, {"orders": [order], "not_allowed": action})
     token = secrets.token_urlsafe(9)
-    ctx.conversation.state["pending"] = {"action": action, "number": order["number"], "email": email,
-                                         "token": token}
+    ctx.conversation.state["pending"] = {
+        "action": action,
+        "number": order["number"],
+        "email": email,
+        "token": token,
+    }
     return ToolResult(tool, True, {"orders": [order], "confirm_token": token, "action": action})
 
 
@@ -256,9 +312,17 @@ def answer_from_knowledge(query: str) -> ToolResult:
     top = hits[0]
     same_article = [h for h in hits if h.slug == top.slug][:2]
     citations = [h.citation() for h in same_article]
-    return ToolResult("search_knowledge", True, {
-        "sections": [{"article": h.title, "section": h.heading, "text": h.text, "score": h.score}
-                     for h in same_article]}, citations=citations)
+    return ToolResult(
+        "search_knowledge",
+        True,
+        {
+            "sections": [
+                {"article": h.title, "section": h.heading, "text": h.text, "score": h.score}
+                for h in same_article
+            ]
+        },
+        citations=citations,
+    )
 
 
 def request_handoff(ctx: ChatContext, reason: str) -> ToolResult:
@@ -289,8 +353,11 @@ def _decimal(value: Any) -> Decimal | None:
 def execute_tool(ctx: ChatContext, name: str, args: dict[str, Any]) -> ToolResult:
     """Run a read-only tool an LLM asked for; identity still comes from the connection."""
     if name == "search_products" and isinstance(args.get("query"), str):
-        return search_products(args["query"][:300], min_price=_decimal(args.get("min_price")),
-                               max_price=_decimal(args.get("max_price")))
+        return search_products(
+            args["query"][:300],
+            min_price=_decimal(args.get("min_price")),
+            max_price=_decimal(args.get("max_price")),
+        )
     if name == "search_knowledge" and isinstance(args.get("query"), str):
         return answer_from_knowledge(args["query"][:300])
     if name == "order_status":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import time
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -333,3 +335,25 @@ def test_foreign_origin_is_refused():
         return connected
 
     assert async_to_sync(scenario)() is False
+
+
+def test_dead_redis_for_rate_limits_gives_a_retry_hint_within_5_seconds(settings):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = s.getsockname()[1]
+    settings.ECOM_AI = {**settings.ECOM_AI, "REDIS_URL": f"redis://127.0.0.1:{dead}/0"}
+    key = new_session()
+
+    async def scenario():
+        comm = await connect(key)
+        await hello(comm)
+        started = time.monotonic()
+        await comm.send_json_to({"type": "message", "text": "hello"})
+        error, _ = await until(comm, "error", timeout=5)
+        elapsed = time.monotonic() - started
+        await comm.disconnect()
+        return error, elapsed
+
+    error, elapsed = async_to_sync(scenario)()
+    assert error["code"] == "service_unavailable" and error["retry_after"] > 0
+    assert elapsed < 5

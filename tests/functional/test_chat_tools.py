@@ -77,12 +77,13 @@ def test_product_search_respects_price_bound_and_adds_to_cart(catalog):
         await comm.send_json_to({"type": "add_to_cart", "ref": found["cards"][0]["ref"], "quantity": 2})
         cart, _ = await until(comm, "cart")
         by_text, _ = await ask(comm, "add the first one to my cart")
+        similar, _ = await ask(comm, "recommend me something similar")
         await comm.send_json_to({"type": "add_to_cart", "ref": 7})
         bad, _ = await until(comm, "error")
         await comm.disconnect()
-        return found, cart, by_text, bad
+        return found, cart, by_text, bad, similar
 
-    found, cart, by_text, bad = async_to_sync(scenario)()
+    found, cart, by_text, bad, similar = async_to_sync(scenario)()
     assert found["intent"] == "product_search"
     refs = [c["ref"] for c in found["cards"]]
     assert refs[0] == str(catalog["cheap_kettle"].pk)
@@ -92,6 +93,9 @@ def test_product_search_respects_price_bound_and_adds_to_cart(catalog):
     assert cart["ok"] is True and cart["quantity"] == 2
     assert by_text["intent"] == "add_to_cart" and "Added 1×" in by_text["text"]
     assert bad["code"] == "invalid_add_to_cart"
+    assert similar["intent"] == "recommendation" and similar["cards"]
+    assert str(catalog["cheap_kettle"].pk) not in [c["ref"] for c in similar["cards"]]  # not what was shown
+    assert all(c["in_stock"] for c in similar["cards"])
     assert SessionStore(session_key=key).load()["cart"] == {str(catalog["cheap_kettle"].pk): 3}
 
 

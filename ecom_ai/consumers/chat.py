@@ -329,7 +329,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
     ) -> None:
         """Word the reply with the configured responder (streaming), store it, send ``final``."""
         reply.grounded_text = reply.text
-        if rephrase:
+        responder = get_responder()
+        if rephrase and getattr(responder, "streams", False):
             history = await off_loop(conversations.history)(self.conversation, 10)
 
             async def emit(piece: str) -> None:
@@ -348,7 +349,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 expect=self.expect,
             )
             try:
-                reply.text = await get_responder().respond(turn)
+                reply.text = await responder.respond(turn)
             except InferenceUnavailable as exc:
                 logger.warning("responder unavailable: %s", exc)
                 await self.error(

@@ -115,7 +115,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [redis_db(REDIS_DB_BASE + 2)]},
+        # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s channels-redis blocks in
+        # BZPOPMIN: a slow reply then kills the consumer. Read longer than the blocking pop.
+        "CONFIG": {"hosts": [{"address": redis_db(REDIS_DB_BASE + 2), "socket_timeout": 15}]},
     }
 }
 

@@ -64,6 +64,16 @@ DEFAULTS: dict[str, Any] = {
     "STALE_SWEEP_MINUTES": 5,
     # Redis used for rate limits, coalescing and caches; defaults to the host's CELERY_BROKER_URL db.
     "REDIS_URL": None,
+    # The chat agent: how answers are phrased and where the intent model lives.
+    "CHAT": {
+        # "grounded" (templates, no LLM), "openai" (OpenAI-compatible endpoint), "local" (HF model).
+        "RESPONDER": {"BACKEND": "ecom_ai.backends.responders.GroundedResponder", "OPTIONS": {}},
+        "INTENT_MODEL": None,  # path of the trained intent model; default <VAR_DIR>/ecom_ai/intent_model.joblib
+        "HISTORY_MESSAGES": 20,  # messages of history sent to clients and LLMs
+        "MAX_MESSAGE_CHARS": 2000,
+        "CURRENCY": "",  # shown after prices in answers, e.g. "EUR"
+        "WORKER_THREADS": 8,  # threads per ASGI process running chat turns (database, query encoding)
+    },
 }
 
 

@@ -24,7 +24,6 @@ DEFAULTS: dict[str, Any] = {
     "widget_trending": True,
     "widget_recently_viewed": True,
     "widget_search_box": True,
-    "widget_chat": True,
     # recommendations: strategy blend weights per slot, diversity, candidate pools (admin)
     "blend_for_you": {"collaborative": 0.6, "content": 0.3, "popular": 0.1},
     "blend_similar": {"content": 0.8, "collaborative": 0.2},
@@ -35,23 +34,17 @@ DEFAULTS: dict[str, Any] = {
     "rec_candidate_pool": 200,
     "rec_candidates_per_strategy": 100,
     "rec_items_per_widget": 8,
-    # chat (admin): text and generation parameters only; backends and keys stay in settings.ECOM_AI
-    "chat_greeting": "Hi! I can help you find products, answer questions about our policies "
-                     "and track your orders.",
-    "chat_persona": "You are the friendly shopping assistant of this shop. Answer briefly, "
-                    "only from the shop's catalogue and policies.",
-    "chat_temperature": 0.3,
-    "chat_max_tokens": 400,
-    "chat_history_turns": 8,
-    # rate limits (admin), per visitor
-    "rate_chat_per_minute": 20,
-    "rate_search_per_minute": 60,
-    "rate_api_per_minute": 120,
-    # guardrails (admin)
-    "guard_min_relevance": 0.25,
-    "guard_max_message_chars": 2000,
-    "guard_handoff_after_failures": 2,
-    "guard_block_off_topic": True,
+    # chat
+    "chat_enabled": True,
+    "chat_greeting": "Hi! I can help you find products, track an order, or answer questions "
+    "about our policies.",
+    "chat_rate_connection_count": 8,  # messages per connection per window
+    "chat_rate_connection_window": 10,  # seconds
+    "chat_rate_client_count": 40,  # messages per user (or IP for guests) per window, all tabs together
+    "chat_rate_client_window": 60,
+    "chat_intent_min_confidence": 0.35,  # below this the agent searches products and articles instead
+    "chat_kb_min_score": 0.35,  # cosine similarity an article section needs to be cited
+    "chat_product_results": 4,
 }
 
 # How the admin form shows and validates a key: type (bool, int, float, str, text, choice,
@@ -75,8 +68,7 @@ SCHEMA: dict[str, dict[str, Any]] = {
     **{f"widget_{slot}": {"type": "bool", "group": "Widgets", "help": f"Show the {label} widget."}
        for slot, label in [("for_you", "“For you”"), ("similar", "“Similar products”"),
                            ("bought_together", "“Bought together”"), ("trending", "“Trending”"),
-                           ("recently_viewed", "“Recently viewed”"), ("search_box", "semantic search box"),
-                           ("chat", "chat assistant")]},
+                           ("recently_viewed", "“Recently viewed”"), ("search_box", "semantic search box")]},
     **{f"blend_{slot}": {"type": "weights", "min": 0, "max": 10, "group": "Recommendations",
                          "help": "Strategy weights as JSON, e.g. {\"content\": 0.7, \"popular\": 0.3}."}
        for slot in ("for_you", "similar", "bought_together", "trending", "recently_viewed")},
@@ -88,30 +80,23 @@ SCHEMA: dict[str, dict[str, Any]] = {
                                     "help": "Candidates each strategy proposes."},
     "rec_items_per_widget": {"type": "int", "min": 1, "max": 48, "group": "Recommendations",
                              "help": "Products shown in a recommendation widget."},
+    "chat_enabled": {"type": "bool", "group": "Chat", "help": "Show the chat assistant on the shop's pages."},
     "chat_greeting": {"type": "str", "max_length": 500, "group": "Chat",
                       "help": "First message the assistant shows."},
-    "chat_persona": {"type": "text", "max_length": 4000, "group": "Chat",
-                     "help": "System prompt describing tone and scope."},
-    "chat_temperature": {"type": "float", "min": 0, "max": 2, "group": "Chat",
-                         "help": "Sampling temperature; 0 is deterministic."},
-    "chat_max_tokens": {"type": "int", "min": 16, "max": 8192, "group": "Chat",
-                        "help": "Longest answer, in tokens."},
-    "chat_history_turns": {"type": "int", "min": 0, "max": 50, "group": "Chat",
-                           "help": "Earlier turns sent with each question."},
-    "rate_chat_per_minute": {"type": "int", "min": 1, "max": 10000, "group": "Rate limits",
-                             "help": "Chat messages per visitor per minute."},
-    "rate_search_per_minute": {"type": "int", "min": 1, "max": 100000, "group": "Rate limits",
-                               "help": "Searches per visitor per minute."},
-    "rate_api_per_minute": {"type": "int", "min": 1, "max": 100000, "group": "Rate limits",
-                            "help": "API calls per visitor per minute."},
-    "guard_min_relevance": {"type": "float", "min": 0, "max": 1, "group": "Guardrails",
-                            "help": "Below this similarity the assistant says it does not know."},
-    "guard_max_message_chars": {"type": "int", "min": 50, "max": 20000, "group": "Guardrails",
-                                "help": "Longer customer messages are refused with a message."},
-    "guard_handoff_after_failures": {"type": "int", "min": 0, "max": 20, "group": "Guardrails",
-                                     "help": "Offer a human after this many failed answers (0: never)."},
-    "guard_block_off_topic": {"type": "bool", "group": "Guardrails",
-                              "help": "Politely decline questions unrelated to the shop."},
+    "chat_rate_connection_count": {"type": "int", "min": 1, "max": 1000, "group": "Rate limits",
+                                   "help": "Chat messages allowed per connection in each window."},
+    "chat_rate_connection_window": {"type": "int", "min": 1, "max": 3600, "group": "Rate limits",
+                                    "help": "Window of the per-connection chat limit, in seconds."},
+    "chat_rate_client_count": {"type": "int", "min": 1, "max": 10000, "group": "Rate limits",
+                               "help": "Chat messages per customer (or IP for guests) per window, all tabs."},
+    "chat_rate_client_window": {"type": "int", "min": 1, "max": 86400, "group": "Rate limits",
+                                "help": "Window of the per-customer chat limit, in seconds."},
+    "chat_intent_min_confidence": {"type": "float", "min": 0, "max": 1, "group": "Guardrails",
+                                   "help": "Below this intent confidence the assistant searches instead."},
+    "chat_kb_min_score": {"type": "float", "min": 0, "max": 1, "group": "Guardrails",
+                          "help": "Similarity a help article needs before the assistant cites it."},
+    "chat_product_results": {"type": "int", "min": 1, "max": 12, "group": "Chat",
+                             "help": "Product cards in a chat answer."},
 }
 
 

@@ -142,3 +142,16 @@ def _load_encoder_before_first_task(sender=None, **kwargs) -> None:
 
         encoder = get_encoder()
         logger.info("inference worker: encoder %s ready on %s", encoder.model_key, getattr(encoder, "device", "?"))
+
+
+@shared_task(name="ecom_ai.chat_generate", acks_late=False, ignore_result=True)
+def chat_generate_task(job: dict) -> None:
+    """Generate a chat answer with the local model, streaming tokens to the customer's channel."""
+    from .services.chat.generation import generate_to_channel
+
+    generate_to_channel(job)
+
+
+def schedule_chat_generation(job: dict) -> None:
+    """Queue a chat generation on the inference queue (not acks_late: a retry would answer twice)."""
+    chat_generate_task.apply_async(args=[job], queue=ecom_ai_settings.QUEUES["inference"], expires=30)

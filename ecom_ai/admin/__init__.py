@@ -1,8 +1,9 @@
 """Django admin for ecom_ai; one module per feature, imported here so autodiscovery finds them."""
 
 from . import (  # noqa: F401,E402
+    chat,
     dashboard,
     experiments,
-    products,  # noqa: F401
+    products,
     tuning,
 )

@@ -66,7 +66,7 @@ class Migration(migrations.Migration):
                 ('is_control', models.BooleanField(default=False)),
                 ('weight', models.PositiveIntegerField(default=50, help_text='Relative traffic share.')),
                 ('strategy', models.CharField(blank=True, help_text='Serve only this strategy in the slot (sets blend weights to it).', max_length=64)),
-                ('overrides', models.JSONField(blank=True, default=dict, help_text='Run-time settings for this arm, e.g. {"widget_chat": false}.')),
+                ('overrides', models.JSONField(blank=True, default=dict, help_text='Run-time settings for this arm, e.g. {"chat_enabled": false}.')),
                 ('experiment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='variants', to='ecom_ai.experiment')),
             ],
             options={

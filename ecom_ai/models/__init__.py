@@ -1,5 +1,6 @@
 """ecom_ai's models. No foreign keys to host product/order models: products are ``product_ref``."""
 
+from .chat import Conversation, KnowledgeArticle, KnowledgeChunk, Message
 from .events import Event
 from .experiments import Experiment, Variant
 from .products import IndexedProduct
@@ -7,3 +8,4 @@ from .tuning import EngagementDashboard, TuningSettings
 
 __all__ = ["Event", "IndexedProduct"]
 __all__ += ["EngagementDashboard", "Experiment", "TuningSettings", "Variant"]
+__all__ += ["Conversation", "Message", "KnowledgeArticle", "KnowledgeChunk"]

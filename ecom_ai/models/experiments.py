@@ -113,7 +113,7 @@ class Variant(models.Model):
         help_text="Serve only this strategy in the slot (sets blend weights to it).",
     )
     overrides = models.JSONField(
-        default=dict, blank=True, help_text='Run-time settings for this arm, e.g. {"widget_chat": false}.'
+        default=dict, blank=True, help_text='Run-time settings for this arm, e.g. {"chat_enabled": false}.'
     )
 
     class Meta:

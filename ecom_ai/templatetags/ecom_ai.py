@@ -14,3 +14,6 @@ def _merge(library: template.Library) -> None:
 
 
 # One line per feature module, e.g.:  from .search_tags import register as _search; _merge(_search)
+from .chat_tags import register as _chat  # noqa: E402,I001
+
+_merge(_chat)

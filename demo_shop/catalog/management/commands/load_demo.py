@@ -93,6 +93,16 @@ def load_customers(count: int = 40, seed: int = 7) -> int:
     return made
 
 
+def load_policies(path: Path = DATA.with_name("policies.json")) -> tuple[int, int]:
+    """The help-centre articles into ecom_ai's chat knowledge base (embedded when the encoder loads)."""
+    from ecom_ai.services.chat.knowledge import load_articles_file
+
+    try:
+        return load_articles_file(path)
+    except Exception:  # no encoder here: store the sections now, ecom_ai_load_kb embeds them later
+        return load_articles_file(path, embed=False)
+
+
 class Command(BaseCommand):
     help = "Load the demo catalogue, an admin (admin/admin) and demo customers. Idempotent."
 
@@ -105,5 +115,7 @@ class Command(BaseCommand):
             if not User.objects.filter(username="admin").exists():
                 User.objects.create_superuser("admin", "admin@example.com", "admin")
             made = load_customers(customers)
+        articles = load_policies()
         self.stdout.write(f"catalogue: {created} created, {updated} updated, "
-                          f"{Product.objects.count()} products; customers: {made} created")
+                          f"{Product.objects.count()} products; customers: {made} created; "
+                          f"help articles: {articles[0]} created, {articles[1]} updated")

@@ -1,0 +1,1 @@
+"""Channels consumers (the only modules that import Channels' consumer classes)."""

@@ -1,0 +1,1 @@
+"""The chat agent: guardrails, intent routing, tools, conversations and response backends."""

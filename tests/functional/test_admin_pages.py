@@ -60,18 +60,18 @@ def test_settings_page_saves_valid_values_and_they_apply_at_once(admin_client):
         and "Guardrails" in page.content.decode()
     )
     response = admin_client.post(
-        url, settings_post(ef_search=240, widget_chat=False, blend_for_you={"content": 1, "popular": 0.5})
+        url, settings_post(ef_search=240, chat_enabled=False, blend_for_you={"content": 1, "popular": 0.5})
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     row = TuningSettings.objects.get()
     assert row.overrides == {
         "ef_search": 240,
-        "widget_chat": False,
+        "chat_enabled": False,
         "blend_for_you": {"content": 1.0, "popular": 0.5},
     }
     assert row.updated_by == "admin"
     values = runtime.tuning()
-    assert values["ef_search"] == 240 and values["widget_chat"] is False
+    assert values["ef_search"] == 240 and values["chat_enabled"] is False
 
 
 def test_settings_page_shows_clear_errors_and_saves_nothing(admin_client):

@@ -72,11 +72,11 @@ def test_new_default_keys_need_no_migration_and_are_validated(monkeypatch):
     [
         ("ef_search", 5, "at least 10"),
         ("rec_diversity_lambda", 1.5, "at most 1"),
-        ("widget_chat", "yes", "true or false"),
+        ("chat_enabled", "yes", "true or false"),
         ("search_fusion", "magic", "Must be one of rrf, weighted"),
         ("blend_for_you", {"content": -1}, "Weight of 'content' must be at least 0"),
         ("blend_for_you", {"content": 0}, "At least one strategy"),
-        ("chat_max_tokens", 2.5, "whole number"),
+        ("chat_product_results", 2.5, "whole number"),
     ],
 )
 def test_every_kind_of_bad_value_gets_a_clear_message(key, value, message):

@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
         "stock": "stock",
         "attributes": "attributes",
         "is_visible": "is_active",
+        "consumable": "consumable",  # optional; enables the "buy again" slot from the shop's own flag
     },
     # Text encoder used for product documents and queries.
     "ENCODER": {
@@ -60,6 +61,19 @@ DEFAULTS: dict[str, Any] = {
     "STALE_SWEEP_MINUTES": 5,
     # Redis used for rate limits, coalescing and caches; defaults to the host's CELERY_BROKER_URL db.
     "REDIS_URL": None,
+    # Recommendation strategies by name; the slots blend them with weights from run-time tuning.
+    "RECOMMENDERS": {
+        "similar": {"BACKEND": "ecom_ai.services.strategies.SimilarProducts", "OPTIONS": {}},
+        "bought_together": {"BACKEND": "ecom_ai.services.strategies.BoughtTogether", "OPTIONS": {}},
+        "for_you": {"BACKEND": "ecom_ai.services.strategies.ForYou", "OPTIONS": {}},
+        "trending": {"BACKEND": "ecom_ai.services.strategies.Trending", "OPTIONS": {}},
+        "recently_viewed": {"BACKEND": "ecom_ai.services.strategies.RecentlyViewed", "OPTIONS": {}},
+        "buy_again": {"BACKEND": "ecom_ai.services.strategies.BuyAgain", "OPTIONS": {}},
+    },
+    # Beacon endpoint: requests per visitor (DRF rate syntax) and where impressions are logged
+    # ("render": when a widget is rendered; "beacon": by track.js when seen; "none").
+    "EVENTS_THROTTLE_RATE": "120/min",
+    "RECS_IMPRESSIONS": "render",
 }
 
 

@@ -28,3 +28,19 @@ def embed_products_task(self, refs: list[str]) -> dict:
 def schedule_embedding(refs: list[str]) -> None:
     """Queue products for embedding on the inference queue."""
     embed_products_task.apply_async(args=[list(refs)], queue=ecom_ai_settings.QUEUES["inference"])
+
+
+@shared_task(name="ecom_ai.refresh_recommendations", acks_late=True)
+def refresh_recommendations_task() -> dict:
+    """Rebuild the pair and item statistics recommendations read (periodic; idempotent)."""
+    from .services.recs_stats import refresh_all
+
+    return refresh_all()
+
+
+@shared_task(name="ecom_ai.forget_user", acks_late=True)
+def forget_user_task(user_id: int) -> dict:
+    """Delete everything ecom_ai holds about a user (idempotent)."""
+    from .services.privacy import forget_user
+
+    return forget_user(user_id)

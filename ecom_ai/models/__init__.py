@@ -2,5 +2,6 @@
 
 from .events import Event
 from .products import IndexedProduct
+from .recs import ItemPair, ItemStat, MerchandisingRule
 
-__all__ = ["Event", "IndexedProduct"]
+__all__ = ["Event", "IndexedProduct", "ItemPair", "ItemStat", "MerchandisingRule"]

@@ -91,19 +91,22 @@ def _load(users: list[tuple[str, list[str]]], items: list[str], texts: dict[str,
         cursor.execute("TRUNCATE ecom_ai_event, ecom_ai_itempair, ecom_ai_itemstat")
     MerchandisingRule.objects.all().delete()
     now = timezone.now()
-    batch: list[Event] = []
-    for uid, seq in tqdm(users, desc="events", file=sys.stderr, mininterval=2):
-        train = seq[:-1]
-        for position, item in enumerate(train):
-            batch.append(Event(session_key=SESSION_PREFIX + uid, product_ref=item, kind="purchase", weight=5.0,
-                               created_at=now - timedelta(minutes=len(train) - position)))
-        if len(batch) >= 20000:
-            Event.objects.bulk_create(batch)
-            batch = []
-    Event.objects.bulk_create(batch)
+    # COPY: the same rows bulk_create would write, an order of magnitude faster for 200k events.
+    with connection.cursor() as cursor, cursor.cursor.copy(
+            "COPY ecom_ai_event (session_key, product_ref, kind, weight, slot, strategy, experiment, arm, "
+            "query, context, created_at) FROM STDIN") as copy:
+        for uid, seq in tqdm(users, desc="events", file=sys.stderr, mininterval=2):
+            train = seq[:-1]
+            for position, item in enumerate(train):
+                copy.write_row((SESSION_PREFIX + uid, item, "purchase", 5.0, "", "", "", "", "", "{}",
+                                now - timedelta(minutes=len(train) - position)))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE ecom_ai_event")
     t0 = time.perf_counter()
     info["pairs"] = refresh_item_pairs()
     info["items_with_stats"] = refresh_item_stats()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE ecom_ai_itempair; ANALYZE ecom_ai_itemstat; ANALYZE ecom_ai_indexedproduct")
     info["refresh_seconds"] = round(time.perf_counter() - t0, 1)
     info["events"] = Event.objects.count()
     info["item_stats"] = ItemStat.objects.count()

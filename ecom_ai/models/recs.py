@@ -20,6 +20,9 @@ class ItemPair(models.Model):
     co_cart = models.FloatField(default=0)
     co_view = models.FloatField(default=0)
     next_weight = models.FloatField(default=0)
+    # Distinct actors of each product, copied here so a read needs no second query.
+    product_actors = models.FloatField(default=1)
+    other_actors = models.FloatField(default=1)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["product_ref", "other_ref"], name="ecom_ai_pair_uniq")]

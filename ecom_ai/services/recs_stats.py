@@ -35,22 +35,32 @@ def refresh_item_pairs(*, days: int | None = None) -> int:
         FROM ecom_ai_event
         WHERE product_ref <> '' AND kind IN {_KINDS} AND created_at >= %(since)s
           AND (user_id IS NOT NULL OR session_key <> '')
-    ), r AS (SELECT * FROM e WHERE rn <= %(per_actor)s)
-    INSERT INTO ecom_ai_itempair (product_ref, other_ref, co_purchase, co_cart, co_view, next_weight)
-    SELECT a.product_ref, b.product_ref,
+    ), r AS (SELECT * FROM e WHERE rn <= %(per_actor)s),
+    pop AS (SELECT product_ref, COUNT(DISTINCT actor)::float AS n FROM r GROUP BY product_ref),
+    pairs AS (
+    SELECT a.product_ref AS p, b.product_ref AS o,
         SUM(CASE WHEN a.kind = 'purchase' AND b.kind = 'purchase'
-                 AND abs(extract(epoch FROM a.created_at - b.created_at)) <= 30 * 86400 THEN 1 ELSE 0 END),
+                 AND abs(extract(epoch FROM a.created_at - b.created_at)) <= 30 * 86400 THEN 1 ELSE 0 END) AS cp,
         SUM(CASE WHEN a.kind IN ('add_to_cart', 'purchase') AND b.kind IN ('add_to_cart', 'purchase')
-                 AND abs(extract(epoch FROM a.created_at - b.created_at)) <= 86400 THEN 1 ELSE 0 END),
-        SUM(1.0 / abs(a.rn - b.rn)),
-        SUM(CASE WHEN b.rn < a.rn THEN 1.0 / (a.rn - b.rn) ELSE 0 END)
+                 AND abs(extract(epoch FROM a.created_at - b.created_at)) <= 86400 THEN 1 ELSE 0 END) AS cc,
+        SUM(1.0 / abs(a.rn - b.rn)) AS cv,
+        SUM(CASE WHEN b.rn < a.rn THEN 1.0 / (a.rn - b.rn) ELSE 0 END) AS nw
     FROM r a JOIN r b ON a.actor = b.actor AND b.rn BETWEEN a.rn - %(window)s AND a.rn + %(window)s
          AND a.product_ref <> b.product_ref
     GROUP BY a.product_ref, b.product_ref
+    ), ranked AS (
+        SELECT pairs.*, pp.n AS pn, po.n AS onum,
+               row_number() OVER (PARTITION BY p ORDER BY (cv + cp + cc) / sqrt(pp.n * po.n) DESC, o) AS rank
+        FROM pairs JOIN pop pp ON pp.product_ref = p JOIN pop po ON po.product_ref = o
+    )
+    INSERT INTO ecom_ai_itempair (product_ref, other_ref, co_purchase, co_cart, co_view, next_weight,
+                                  product_actors, other_actors)
+    SELECT p, o, cp, cc, cv, nw, pn, onum FROM ranked WHERE rank <= %(top_k)s
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM ecom_ai_itempair")
-        cursor.execute(sql, {"since": since, "per_actor": per_actor, "window": window})
+        cursor.execute(sql, {"since": since, "per_actor": per_actor, "window": window,
+                             "top_k": int(tune["recs_pair_top_k"])})
         count = cursor.rowcount
     return count
 

@@ -108,10 +108,6 @@ class Strategy:
         raise NotImplementedError
 
 
-def _popularity(refs: list[str]) -> dict[str, float]:
-    return dict(ItemStat.objects.filter(product_ref__in=refs).values_list("product_ref", "actors"))
-
-
 class SimilarProducts(Strategy):
     """Embedding neighbours of the page's product(s), or of the visitor's recent history."""
 
@@ -147,15 +143,14 @@ def _pair_scores(seeds: list[tuple[str, float]], columns: dict[str, float], damp
     """Sum over seeds of weight * (weighted pair columns) / (pop(seed) * pop(other)) ** damping."""
     weights = dict(seeds)
     rows = list(ItemPair.objects.filter(product_ref__in=list(weights)).values_list(
-        "product_ref", "other_ref", *columns))
-    pop = _popularity(list({r[0] for r in rows} | {r[1] for r in rows})) if damping else {}
+        "product_ref", "other_ref", "product_actors", "other_actors", *columns))
     scores: dict[str, float] = defaultdict(float)
     best: dict[str, tuple[float, str]] = {}
-    for seed, other, *values in rows:
+    for seed, other, seed_pop, other_pop, *values in rows:
         raw = sum(w * v for w, v in zip(columns.values(), values, strict=True))
         if raw <= 0:
             continue
-        norm = (max(pop.get(seed, 1.0), 1.0) * max(pop.get(other, 1.0), 1.0)) ** damping if damping else 1.0
+        norm = (max(seed_pop, 1.0) * max(other_pop, 1.0)) ** damping if damping else 1.0
         contribution = weights[seed] * raw / norm
         scores[other] += contribution
         if contribution > best.get(other, (0.0, ""))[0]:

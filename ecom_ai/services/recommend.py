@@ -76,13 +76,20 @@ def _active_rules() -> list[tuple[str, str, str, float]]:
 
 
 def clear_caches(**kwargs: Any) -> None:
+    from .strategies import Trending
+
     _rules_cache["at"] = 0.0
     get_strategy.cache_clear()
+    Trending.clear()
 
 
 post_save.connect(clear_caches, sender=MerchandisingRule, dispatch_uid="ecom_ai_rules_saved")
 post_delete.connect(clear_caches, sender=MerchandisingRule, dispatch_uid="ecom_ai_rules_deleted")
 setting_changed.connect(clear_caches, dispatch_uid="ecom_ai_recs_settings")
+
+
+def _available(row: dict[str, Any] | None) -> bool:
+    return row is not None and row["in_stock"] and row["is_visible"]
 
 
 def _anchor_refs(product_ref: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -136,21 +143,31 @@ def recommend(slot: str, *, user: Any = None, session_key: str | None = None,
     excluded = set(anchors) | buried
     purchased = ctx.purchased if (user is not None or session_key) else set()
 
-    wanted = set(scores) | set(pins) | {c.because for _, _, c in best.values() if c.because}
-    rows = {r["product_ref"]: r for r in IndexedProduct.objects.filter(product_ref__in=list(wanted)).values(
-        "product_ref", "title", "url", "price", "category", "brand", "in_stock", "is_visible")}
+    def passes_rules(ref: str, strategy: str) -> bool:
+        return ref not in excluded and (strategy == "buy_again" or ref not in purchased)
 
-    def allowed(ref: str, strategy: str) -> bool:
-        row = rows.get(ref)
-        if row is None or not row["in_stock"] or not row["is_visible"] or ref in excluded:
-            return False
-        return strategy == "buy_again" or ref not in purchased
-
-    pinned = [ref for ref in dict.fromkeys(pins) if allowed(ref, "pin")][:limit]
+    # Rules that need no product row first; then load rows (stock, visibility, category) for the
+    # best few candidates only, widening the window if too many of them are unavailable.
     ranked = sorted(((ref, s * (1.0 + boosts.get(ref, 0.0))) for ref, s in scores.items()
-                     if ref not in pinned and allowed(ref, best[ref][1])), key=lambda item: -item[1])
+                     if passes_rules(ref, best[ref][1])), key=lambda item: -item[1])
+    pins = [ref for ref in dict.fromkeys(pins) if passes_rules(ref, "pin")]
+    rows: dict[str, dict[str, Any]] = {}
+    window = max(4 * limit, 24)
+    start = 0
+    while True:
+        page = [ref for ref, _ in ranked[start:start + window]]
+        wanted = set(page) | ({*pins, *(c.because for _, _, c in best.values() if c.because)} if not start else set())
+        rows.update((r["product_ref"], r) for r in IndexedProduct.objects.filter(product_ref__in=list(wanted)).values(
+            "product_ref", "title", "url", "price", "category", "brand", "in_stock", "is_visible"))
+        start += window
+        available = sum(1 for ref, _ in ranked[:start] if _available(rows.get(ref)))
+        if available >= 2 * limit or start >= len(ranked):
+            break
+        window *= 4
+    pinned = [ref for ref in pins if _available(rows.get(ref))][:limit]
+    ranked = [(ref, s) for ref, s in ranked[:start] if ref not in pinned and _available(rows.get(ref))]
     lam = float(tune["recs_diversity_lambda"])
-    chosen = mmr(ranked, lambda ref: rows[ref]["category"], limit - len(pinned), lam)
+    chosen = mmr(ranked[: 4 * limit], lambda ref: rows[ref]["category"], limit - len(pinned), lam)
 
     experiment, arm = str(overrides.get("experiment", "")), str(overrides.get("arm", ""))
     out: list[Recommendation] = []

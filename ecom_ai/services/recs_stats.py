@@ -123,4 +123,8 @@ def _adapter_consumables(adapter, refs: list[str]) -> set[str]:
 
 def refresh_all() -> dict[str, int]:
     """Both refreshes; what the periodic task runs."""
-    return {"pairs": refresh_item_pairs(), "items": refresh_item_stats()}
+    from .strategies import Trending
+
+    result = {"pairs": refresh_item_pairs(), "items": refresh_item_stats()}
+    Trending.clear()
+    return result

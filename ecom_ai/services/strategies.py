@@ -8,6 +8,7 @@ are safe to call while a page renders. Each is a backend named in ``ECOM_AI["REC
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -195,19 +196,33 @@ class ForYou(Strategy):
 
 
 class Trending(Strategy):
-    """Time-decayed popularity, overall or within a category (the page's, or ``overrides['category']``)."""
+    """Time-decayed popularity, overall or within a category (the page's, or ``overrides['category']``).
+
+    The list is the same for every visitor, so it is kept in process for ``cache_seconds`` (default
+    30): the table only changes when the periodic refresh runs."""
+
+    _cache: dict[tuple[str, int], tuple[float, list[tuple[str, float]]]] = {}
 
     def candidates(self, ctx: RecContext, k: int) -> dict[str, Candidate]:
         category = ctx.overrides.get("category")
         if category is None and ctx.anchors:
             category = (IndexedProduct.objects.filter(product_ref=ctx.anchors[0])
                         .values_list("category", flat=True).first())
-        qs = ItemStat.objects.filter(trend_score__gt=0)
-        if category:
-            refs = IndexedProduct.objects.filter(category=category, in_stock=True, is_visible=True)
-            qs = qs.filter(product_ref__in=refs.values("product_ref"))
-        rows = qs.order_by("-trend_score").values_list("product_ref", "trend_score")[:k]
-        return {ref: Candidate(score, "Trending in {category}") for ref, score in rows}
+        key = (category or "", k)
+        ttl = float(self.options.get("cache_seconds", 30))
+        hit = self._cache.get(key)
+        if hit is None or time.monotonic() - hit[0] > ttl:
+            qs = ItemStat.objects.filter(trend_score__gt=0)
+            if category:
+                refs = IndexedProduct.objects.filter(category=category, in_stock=True, is_visible=True)
+                qs = qs.filter(product_ref__in=refs.values("product_ref"))
+            hit = (time.monotonic(), list(qs.order_by("-trend_score").values_list("product_ref", "trend_score")[:k]))
+            self._cache[key] = hit
+        return {ref: Candidate(score, "Trending in {category}") for ref, score in hit[1]}
+
+    @classmethod
+    def clear(cls) -> None:
+        cls._cache.clear()
 
 
 class RecentlyViewed(Strategy):

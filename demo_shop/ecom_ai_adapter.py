@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from ecom_ai.adapters import DefaultShopAdapter, OrderInfo
-
 from demo_shop.catalog.models import Product
 from demo_shop.orders.cart import Cart
 from demo_shop.orders.models import Order
+from ecom_ai.adapters import DefaultShopAdapter, OrderInfo
 
 CANCELLABLE = {Order.Status.PENDING, Order.Status.PAID}
 RETURNABLE = {Order.Status.DELIVERED, Order.Status.SHIPPED}
@@ -99,7 +98,8 @@ def _on_cart_item_added(sender, product, quantity, **kwargs):
 def _on_order_placed(sender, order, request=None, **kwargs):
     from ecom_ai.services.events import track_order
 
-    lines = [(str(line.product_id), line.quantity, line.line_total) for line in order.lines.all() if line.product_id]
+    lines = [(str(line.product_id), line.quantity, line.line_total)
+             for line in order.lines.all() if line.product_id]
     track_order(request, order.number, lines, user=order.user)
 
 

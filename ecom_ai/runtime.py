@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "recs_trending_half_life_hours": 72.0,
     "recs_buy_again_min_buyers": 3,
     "recs_buy_again_repeat_share": 0.2,
+    "recs_exact_scan": False,  # vector neighbours by exact scan instead of the HNSW index (benchmarks)
 }
 
 

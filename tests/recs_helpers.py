@@ -21,12 +21,26 @@ def indexed_catalog(spec: list[tuple[str, str, int]]) -> dict[str, str]:
     return refs
 
 
-def add_events(rows: list[tuple[str, str]], *, user=None, session_key: str = "", start_minutes_ago: int = 600,
-               step_minutes: int = 1) -> None:
+def add_events(
+    rows: list[tuple[str, str]],
+    *,
+    user=None,
+    session_key: str = "",
+    start_minutes_ago: int = 600,
+    step_minutes: int = 1,
+) -> None:
     """``rows`` of ``(kind, product_ref)``, oldest first, spaced ``step_minutes`` apart."""
     now = timezone.now()
-    Event.objects.bulk_create([
-        Event(kind=kind, product_ref=ref, user=user, session_key=session_key,
-              weight=Event.DEFAULT_WEIGHTS.get(kind, 1.0),
-              created_at=now - timedelta(minutes=start_minutes_ago - i * step_minutes))
-        for i, (kind, ref) in enumerate(rows)])
+    Event.objects.bulk_create(
+        [
+            Event(
+                kind=kind,
+                product_ref=ref,
+                user=user,
+                session_key=session_key,
+                weight=Event.DEFAULT_WEIGHTS.get(kind, 1.0),
+                created_at=now - timedelta(minutes=start_minutes_ago - i * step_minutes),
+            )
+            for i, (kind, ref) in enumerate(rows)
+        ]
+    )

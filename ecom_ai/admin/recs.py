@@ -17,16 +17,19 @@ class MerchandisingRuleAdmin(admin.ModelAdmin):
     list_editable = ["active"]
 
 
-@admin.action(description="Forget in ecom_ai (delete events, chats and other data about these users)",
-              permissions=["delete"])
+@admin.action(
+    description="Forget in ecom_ai (delete events, chats and other data about these users)",
+    permissions=["delete"],
+)
 def forget_in_ecom_ai(modeladmin, request, queryset):
     total: dict[str, int] = {}
     for pk in queryset.values_list("pk", flat=True):
         for name, count in forget_user(pk).items():
             total[name] = total.get(name, 0) + count
     summary = ", ".join(f"{count} {name}" for name, count in sorted(total.items())) or "nothing"
-    modeladmin.message_user(request, f"ecom_ai forgot {queryset.count()} user(s): removed {summary}.",
-                            messages.SUCCESS)
+    modeladmin.message_user(
+        request, f"ecom_ai forgot {queryset.count()} user(s): removed {summary}.", messages.SUCCESS
+    )
 
 
 def _add_forget_action() -> None:

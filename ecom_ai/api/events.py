@@ -65,11 +65,17 @@ class EventsView(APIView):
         rows = data.get("events") if isinstance(data, dict) else data
         user, vid = actor_of(request)
         result = ingest_batch(rows, user=user, session_key=vid)
-        body = {"accepted": result.accepted, "rejected": len([e for e in result.errors if e["index"] is not None])}
+        body = {
+            "accepted": result.accepted,
+            "rejected": len([e for e in result.errors if e["index"] is not None]),
+        }
         if result.errors:
-            body["detail"] = (f"{body['rejected']} of the events were malformed and rejected; the other "
-                              f"{result.accepted} were stored" if body["rejected"] else result.errors[0]["errors"]
-                              ["events"])
+            body["detail"] = (
+                f"{body['rejected']} of the events were malformed and rejected; the other "
+                f"{result.accepted} were stored"
+                if body["rejected"]
+                else result.errors[0]["errors"]["events"]
+            )
             body["errors"] = result.errors
             body["max_batch"] = MAX_BATCH
             return Response(body, status=400)
@@ -96,6 +102,13 @@ def recommendation_click(request, token: str):
             logger.exception("ecom_ai: no URL for recommended product %s", ref)
     if not url or not url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         return HttpResponseBadRequest("This product is no longer available.")
-    record_event("rec_click", request=request, product_ref=ref, slot=attribution["slot"],
-                 strategy=attribution["strategy"], experiment=attribution["experiment"], arm=attribution["arm"])
+    record_event(
+        "rec_click",
+        request=request,
+        product_ref=ref,
+        slot=attribution["slot"],
+        strategy=attribution["strategy"],
+        experiment=attribution["experiment"],
+        arm=attribution["arm"],
+    )
     return HttpResponseRedirect(url)

@@ -34,8 +34,9 @@ def blend(parts: Iterable[tuple[float, Mapping[str, float]]]) -> dict[str, float
     return out
 
 
-def mmr(candidates: Sequence[tuple[str, float]], group_of: Callable[[str], str], k: int,
-        lam: float) -> list[tuple[str, float]]:
+def mmr(
+    candidates: Sequence[tuple[str, float]], group_of: Callable[[str], str], k: int, lam: float
+) -> list[tuple[str, float]]:
     """Maximal marginal relevance over categories: repeatedly pick the candidate maximising
     ``lam * relevance - (1 - lam) * share`` where ``share`` is the fraction of already chosen items
     in its group. ``lam=1`` keeps the relevance order; lower values spread groups.

@@ -37,9 +37,13 @@ def add_arguments(parser) -> None:
     parser.add_argument("--sequences", default=str(DATASET / "Beauty_user_sequence.txt"))
     parser.add_argument("--item-text", default=None, help="lines '<item> <text>' (enables `similar`)")
     parser.add_argument("--max-users", type=int, default=0, help="evaluate at most this many users (0 = all)")
-    parser.add_argument("--strategy-users", type=int, default=3000,
-                        help="production strategies are scored on this fixed random sample of users (0 = all); "
-                             "baselines are reported on all users and on the same sample")
+    parser.add_argument(
+        "--strategy-users",
+        type=int,
+        default=3000,
+        help="production strategies are scored on this fixed random sample of users (0 = all); "
+        "baselines are reported on all users and on the same sample",
+    )
     parser.add_argument("--database", default=DEFAULT_NAME + "_recs")
     parser.add_argument("--no-als", action="store_true")
 
@@ -92,14 +96,31 @@ def _load(users: list[tuple[str, list[str]]], items: list[str], texts: dict[str,
     MerchandisingRule.objects.all().delete()
     now = timezone.now()
     # COPY: the same rows bulk_create would write, an order of magnitude faster for 200k events.
-    with connection.cursor() as cursor, cursor.cursor.copy(
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(
             "COPY ecom_ai_event (session_key, product_ref, kind, weight, slot, strategy, experiment, arm, "
-            "query, context, created_at) FROM STDIN") as copy:
+            "query, context, created_at) FROM STDIN"
+        ) as copy,
+    ):
         for uid, seq in tqdm(users, desc="events", file=sys.stderr, mininterval=2):
             train = seq[:-1]
             for position, item in enumerate(train):
-                copy.write_row((SESSION_PREFIX + uid, item, "purchase", 5.0, "", "", "", "", "", "{}",
-                                now - timedelta(minutes=len(train) - position)))
+                copy.write_row(
+                    (
+                        SESSION_PREFIX + uid,
+                        item,
+                        "purchase",
+                        5.0,
+                        "",
+                        "",
+                        "",
+                        "",
+                        "",
+                        "{}",
+                        now - timedelta(minutes=len(train) - position),
+                    )
+                )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE ecom_ai_event")
     t0 = time.perf_counter()
@@ -143,10 +164,14 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
     index = {item: n for n, item in enumerate(items)}
     histories = [[index[i] for i in seq[:-1]] for _, seq in users]
     targets = [index[seq[-1]] for _, seq in users]
-    result: dict[str, Any] = {"evaluation": "recs", "dataset": Path(options["sequences"]).name,
-                              "users": len(users), "items": len(items),
-                              "protocol": "leave-one-out (last item), full ranking, history items excluded",
-                              "item_text": bool(texts)}
+    result: dict[str, Any] = {
+        "evaluation": "recs",
+        "dataset": Path(options["sequences"]).name,
+        "users": len(users),
+        "items": len(items),
+        "protocol": "leave-one-out (last item), full ranking, history items excluded",
+        "item_text": bool(texts),
+    }
     order = list(range(len(users)))
     random.Random(13).shuffle(order)
     order = order[: options.get("strategy_users") or len(order)]
@@ -154,7 +179,10 @@ def run(options: dict[str, Any]) -> dict[str, Any]:
 
     def both(lists: list[list[int]]) -> dict[str, Any]:
         """Metrics on all users, and on the sample the production strategies are scored on."""
-        return {**metrics(lists, targets), "on_sample": metrics([lists[n] for n in order], [targets[n] for n in order])}
+        return {
+            **metrics(lists, targets),
+            "on_sample": metrics([lists[n] for n in order], [targets[n] for n in order]),
+        }
 
     baselines: dict[str, Any] = {}
     baselines["popularity"] = both(popularity(histories, len(items)))

@@ -19,15 +19,21 @@ def metrics(ranked_lists: list[list[int]], targets: list[int]) -> dict[str, floa
     n = max(len(targets), 1)
     out = {}
     for k in KS:
-        out[f"recall@{k}"] = round(sum(recall_at(r, t, k) for r, t in zip(ranked_lists, targets, strict=True)) / n, 5)
-        out[f"ndcg@{k}"] = round(sum(ndcg_at(r, t, k) for r, t in zip(ranked_lists, targets, strict=True)) / n, 5)
+        out[f"recall@{k}"] = round(
+            sum(recall_at(r, t, k) for r, t in zip(ranked_lists, targets, strict=True)) / n, 5
+        )
+        out[f"ndcg@{k}"] = round(
+            sum(ndcg_at(r, t, k) for r, t in zip(ranked_lists, targets, strict=True)) / n, 5
+        )
     return out
 
 
 def train_matrix(histories: list[list[int]], n_items: int) -> sparse.csr_matrix:
     rows = np.repeat(np.arange(len(histories)), [len(h) for h in histories])
     cols = np.fromiter((i for h in histories for i in h), dtype=np.int64, count=len(rows))
-    matrix = sparse.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(histories), n_items))
+    matrix = sparse.csr_matrix(
+        (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(histories), n_items)
+    )
     matrix.data[:] = 1.0  # repeated items count once
     return matrix
 
@@ -62,16 +68,30 @@ def item_knn(histories: list[list[int]], n_items: int, k: int = 10, last: int = 
     return out
 
 
-def als(histories: list[list[int]], n_items: int, k: int = 10, factors: int = 64, iterations: int = 15,
-        regularization: float = 0.05, alpha: float = 10.0) -> tuple[list[list[int]], str]:
+def als(
+    histories: list[list[int]],
+    n_items: int,
+    k: int = 10,
+    factors: int = 64,
+    iterations: int = 15,
+    regularization: float = 0.05,
+    alpha: float = 10.0,
+) -> tuple[list[list[int]], str]:
     """ALS (Hu, Koren & Volinsky) from the ``implicit`` library; returns (lists, implementation)."""
     x = train_matrix(histories, n_items)
     from implicit.cpu.als import AlternatingLeastSquares
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1, "blas"):
-        model = AlternatingLeastSquares(factors=factors, iterations=iterations, regularization=regularization,
-                                        alpha=alpha, random_state=7, num_threads=2, calculate_training_loss=False)
+        model = AlternatingLeastSquares(
+            factors=factors,
+            iterations=iterations,
+            regularization=regularization,
+            alpha=alpha,
+            random_state=7,
+            num_threads=2,
+            calculate_training_loss=False,
+        )
         model.fit(x, show_progress=False)
         ids, _ = model.recommend(np.arange(len(histories)), x, N=k, filter_already_liked_items=True)
     import implicit

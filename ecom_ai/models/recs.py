@@ -39,7 +39,9 @@ class ItemStat(models.Model):
     trend_score = models.FloatField(default=0, db_index=True, help_text="Time-decayed weighted interactions.")
     buyers = models.IntegerField(default=0)
     repeat_buyers = models.IntegerField(default=0)
-    consumable = models.BooleanField(default=False, help_text="Bought again and again (adapter flag or repeat stats).")
+    consumable = models.BooleanField(
+        default=False, help_text="Bought again and again (adapter flag or repeat stats)."
+    )
     refreshed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
@@ -56,8 +58,9 @@ class MerchandisingRule(models.Model):
 
     product_ref = models.CharField(max_length=64, db_index=True)
     action = models.CharField(max_length=8, choices=Action.choices)
-    slot = models.CharField(max_length=64, blank=True,
-                            help_text="Only this slot (e.g. for_you, trending); empty = every slot.")
+    slot = models.CharField(
+        max_length=64, blank=True, help_text="Only this slot (e.g. for_you, trending); empty = every slot."
+    )
     weight = models.FloatField(default=1.0, help_text="Boost: score multiplied by 1 + weight.")
     active = models.BooleanField(default=True)
     starts_at = models.DateTimeField(null=True, blank=True)

@@ -48,17 +48,36 @@ def actor_of(request: Any) -> tuple[Any, str]:
     return user, visitor_id(request)
 
 
-def _event(kind: str, *, user: Any = None, session_key: str = "", product_ref: str = "",
-           weight: float | None = None, created_at: Any = None, **extra: Any) -> Event:
+def _event(
+    kind: str,
+    *,
+    user: Any = None,
+    session_key: str = "",
+    product_ref: str = "",
+    weight: float | None = None,
+    created_at: Any = None,
+    **extra: Any,
+) -> Event:
     return Event(
-        kind=kind, user=user, session_key=session_key or "", product_ref=str(product_ref or "")[:64],
+        kind=kind,
+        user=user,
+        session_key=session_key or "",
+        product_ref=str(product_ref or "")[:64],
         weight=Event.DEFAULT_WEIGHTS.get(kind, 1.0) if weight is None else weight,
-        created_at=created_at or timezone.now(), **extra,
+        created_at=created_at or timezone.now(),
+        **extra,
     )
 
 
-def record_event(kind: str, *, request: Any = None, user: Any = None, session_key: str = "",
-                 product_ref: str = "", **extra: Any) -> Event | None:
+def record_event(
+    kind: str,
+    *,
+    request: Any = None,
+    user: Any = None,
+    session_key: str = "",
+    product_ref: str = "",
+    **extra: Any,
+) -> Event | None:
     """Store one event; attribution from ``request`` when given. Never raises (logs instead)."""
     try:
         if request is not None:
@@ -76,15 +95,26 @@ def track_cart_add(request: Any, product_ref: str, quantity: int = 1) -> None:
     record_event("add_to_cart", request=request, product_ref=product_ref, context={"quantity": int(quantity)})
 
 
-def track_order(request: Any, order_ref: str, lines: Iterable[tuple[str, int, Decimal | None]], *,
-                user: Any = None) -> int:
+def track_order(
+    request: Any, order_ref: str, lines: Iterable[tuple[str, int, Decimal | None]], *, user: Any = None
+) -> int:
     """Adapter hook: an order was placed; one ``purchase`` event per line ``(product_ref, qty, value)``."""
     try:
         req_user, vid = actor_of(request) if request is not None else (None, "")
         user = user or req_user
         now = timezone.now()
-        events = [_event("purchase", user=user, session_key=vid, product_ref=ref, value=value, created_at=now,
-                         context={"order": str(order_ref), "quantity": int(qty)}) for ref, qty, value in lines]
+        events = [
+            _event(
+                "purchase",
+                user=user,
+                session_key=vid,
+                product_ref=ref,
+                value=value,
+                created_at=now,
+                context={"order": str(order_ref), "quantity": int(qty)},
+            )
+            for ref, qty, value in lines
+        ]
         Event.objects.bulk_create(events)
         return len(events)
     except Exception:
@@ -134,8 +164,12 @@ def _clean_row(row: Any, now: Any) -> tuple[dict[str, Any] | None, dict[str, str
         errors["product"] = "is required for this kind"
     if errors:
         return None, errors
-    clean = {"kind": kind, "product_ref": str(ref or attribution.get("product_ref", "")), "query": query,
-             "created_at": created}
+    clean = {
+        "kind": kind,
+        "product_ref": str(ref or attribution.get("product_ref", "")),
+        "query": query,
+        "created_at": created,
+    }
     clean.update({k: v for k, v in attribution.items() if k != "product_ref"})
     return clean, {}
 

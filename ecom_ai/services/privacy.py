@@ -33,8 +33,12 @@ def forget_hooks() -> dict[str, ForgetHook]:
 def _delete_events(user_id: int) -> int:
     from ..models import Event
 
-    sessions = list(Event.objects.filter(user_id=user_id).exclude(session_key="")
-                    .values_list("session_key", flat=True).distinct())
+    sessions = list(
+        Event.objects.filter(user_id=user_id)
+        .exclude(session_key="")
+        .values_list("session_key", flat=True)
+        .distinct()
+    )
     deleted = Event.objects.filter(user_id=user_id).delete()[0]
     # Anonymous events of the same browser (before login / after logout) are theirs too.
     if sessions:

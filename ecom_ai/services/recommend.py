@@ -56,7 +56,9 @@ def get_strategy(name: str) -> Strategy:
     """The strategy backend named ``name`` in ``ECOM_AI["RECOMMENDERS"]`` (one instance per process)."""
     spec = ecom_ai_settings.RECOMMENDERS.get(name)
     if spec is None:
-        raise ValueError(f"unknown recommendation strategy {name!r}; known: {sorted(ecom_ai_settings.RECOMMENDERS)}")
+        raise ValueError(
+            f"unknown recommendation strategy {name!r}; known: {sorted(ecom_ai_settings.RECOMMENDERS)}"
+        )
     return import_backend({"BACKEND": spec["BACKEND"], "OPTIONS": {"name": name, **spec.get("OPTIONS", {})}})
 
 
@@ -69,8 +71,13 @@ def _active_rules() -> list[tuple[str, str, str, float]]:
         now = timezone.now()
         _rules_cache["rules"] = list(
             MerchandisingRule.objects.filter(active=True)
-            .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now), Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-            .order_by("created_at").values_list("product_ref", "action", "slot", "weight"))
+            .filter(
+                Q(starts_at__isnull=True) | Q(starts_at__lte=now),
+                Q(ends_at__isnull=True) | Q(ends_at__gt=now),
+            )
+            .order_by("created_at")
+            .values_list("product_ref", "action", "slot", "weight")
+        )
         _rules_cache["at"] = time.monotonic()
     return _rules_cache["rules"]
 
@@ -100,9 +107,15 @@ def _anchor_refs(product_ref: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(r) for r in product_ref if r not in (None, "")))
 
 
-def recommend(slot: str, *, user: Any = None, session_key: str | None = None,
-              product_ref: str | Iterable[str] | None = None, limit: int = 8,
-              overrides: dict[str, Any] | None = None) -> list[Recommendation]:
+def recommend(
+    slot: str,
+    *,
+    user: Any = None,
+    session_key: str | None = None,
+    product_ref: str | Iterable[str] | None = None,
+    limit: int = 8,
+    overrides: dict[str, Any] | None = None,
+) -> list[Recommendation]:
     """Recommendations for a slot (``for_you``, ``similar``, ``bought_together``, ``trending``,
     ``recently_viewed``, ``buy_again``).
 
@@ -118,8 +131,15 @@ def recommend(slot: str, *, user: Any = None, session_key: str | None = None,
     if not tune.get(f"recs_enabled_{slot}", True) or limit <= 0:
         return []
     anchors = _anchor_refs(product_ref)
-    ctx = RecContext(slot=slot, user=user, session_key=session_key or "", anchors=anchors, limit=limit,
-                     tune=tune, overrides=overrides)
+    ctx = RecContext(
+        slot=slot,
+        user=user,
+        session_key=session_key or "",
+        anchors=anchors,
+        limit=limit,
+        tune=tune,
+        overrides=overrides,
+    )
     weights: dict[str, float] = dict(overrides.get("blend") or tune[f"recs_blend_{slot}"])
     pool = int(tune["recs_candidate_pool"])
 
@@ -139,7 +159,9 @@ def recommend(slot: str, *, user: Any = None, session_key: str | None = None,
     rules = [r for r in _active_rules() if not r[2] or r[2] == slot]
     buried = {ref for ref, action, _, _ in rules if action == MerchandisingRule.Action.BURY}
     boosts = {ref: w for ref, action, _, w in rules if action == MerchandisingRule.Action.BOOST}
-    pins = [ref for ref, action, _, _ in rules if action == MerchandisingRule.Action.PIN and ref not in buried]
+    pins = [
+        ref for ref, action, _, _ in rules if action == MerchandisingRule.Action.PIN and ref not in buried
+    ]
     excluded = set(anchors) | buried
     purchased = ctx.purchased if (user is not None or session_key) else set()
 
@@ -148,17 +170,29 @@ def recommend(slot: str, *, user: Any = None, session_key: str | None = None,
 
     # Rules that need no product row first; then load rows (stock, visibility, category) for the
     # best few candidates only, widening the window if too many of them are unavailable.
-    ranked = sorted(((ref, s * (1.0 + boosts.get(ref, 0.0))) for ref, s in scores.items()
-                     if passes_rules(ref, best[ref][1])), key=lambda item: -item[1])
+    ranked = sorted(
+        (
+            (ref, s * (1.0 + boosts.get(ref, 0.0)))
+            for ref, s in scores.items()
+            if passes_rules(ref, best[ref][1])
+        ),
+        key=lambda item: -item[1],
+    )
     pins = [ref for ref in dict.fromkeys(pins) if passes_rules(ref, "pin")]
     rows: dict[str, dict[str, Any]] = {}
     window = max(4 * limit, 24)
     start = 0
     while True:
-        page = [ref for ref, _ in ranked[start:start + window]]
-        wanted = set(page) | ({*pins, *(c.because for _, _, c in best.values() if c.because)} if not start else set())
-        rows.update((r["product_ref"], r) for r in IndexedProduct.objects.filter(product_ref__in=list(wanted)).values(
-            "product_ref", "title", "url", "price", "category", "brand", "in_stock", "is_visible"))
+        page = [ref for ref, _ in ranked[start : start + window]]
+        wanted = set(page) | (
+            {*pins, *(c.because for _, _, c in best.values() if c.because)} if not start else set()
+        )
+        rows.update(
+            (r["product_ref"], r)
+            for r in IndexedProduct.objects.filter(product_ref__in=list(wanted)).values(
+                "product_ref", "title", "url", "price", "category", "brand", "in_stock", "is_visible"
+            )
+        )
         start += window
         available = sum(1 for ref, _ in ranked[:start] if _available(rows.get(ref)))
         if available >= 2 * limit or start >= len(ranked):
@@ -177,11 +211,25 @@ def recommend(slot: str, *, user: Any = None, session_key: str | None = None,
             _, strategy, cand = best[ref]
             because = rows.get(cand.because, {}).get("title", "") if cand.because else ""
             reason = cand.reason.replace("{because}", because or "your recent visits").replace(
-                "{category}", row["category"] or "the shop")
+                "{category}", row["category"] or "the shop"
+            )
         else:
             strategy, reason = "pinned", "Recommended by our team"
-        out.append(Recommendation(
-            product_ref=ref, title=row["title"], url=row["url"], price=row["price"], category=row["category"],
-            brand=row["brand"], score=score, reason=reason, strategy=strategy, slot=slot,
-            token=make_token(slot=slot, strategy=strategy, product_ref=ref, experiment=experiment, arm=arm)))
+        out.append(
+            Recommendation(
+                product_ref=ref,
+                title=row["title"],
+                url=row["url"],
+                price=row["price"],
+                category=row["category"],
+                brand=row["brand"],
+                score=score,
+                reason=reason,
+                strategy=strategy,
+                slot=slot,
+                token=make_token(
+                    slot=slot, strategy=strategy, product_ref=ref, experiment=experiment, arm=arm
+                ),
+            )
+        )
     return out

@@ -40,7 +40,8 @@ def refresh_item_pairs(*, days: int | None = None) -> int:
     pairs AS (
     SELECT a.product_ref AS p, b.product_ref AS o,
         SUM(CASE WHEN a.kind = 'purchase' AND b.kind = 'purchase'
-                 AND abs(extract(epoch FROM a.created_at - b.created_at)) <= 30 * 86400 THEN 1 ELSE 0 END) AS cp,
+                 AND abs(extract(epoch FROM a.created_at - b.created_at)) <= 30 * 86400
+            THEN 1 ELSE 0 END) AS cp,
         SUM(CASE WHEN a.kind IN ('add_to_cart', 'purchase') AND b.kind IN ('add_to_cart', 'purchase')
                  AND abs(extract(epoch FROM a.created_at - b.created_at)) <= 86400 THEN 1 ELSE 0 END) AS cc,
         SUM(1.0 / abs(a.rn - b.rn)) AS cv,
@@ -59,8 +60,10 @@ def refresh_item_pairs(*, days: int | None = None) -> int:
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM ecom_ai_itempair")
-        cursor.execute(sql, {"since": since, "per_actor": per_actor, "window": window,
-                             "top_k": int(tune["recs_pair_top_k"])})
+        cursor.execute(
+            sql,
+            {"since": since, "per_actor": per_actor, "window": window, "top_k": int(tune["recs_pair_top_k"])},
+        )
         count = cursor.rowcount
     return count
 
@@ -87,7 +90,8 @@ def refresh_item_stats(*, days: int | None = None) -> int:
               FROM e WHERE kind = 'purchase' GROUP BY product_ref, actor) p
         GROUP BY product_ref
     )
-    INSERT INTO ecom_ai_itemstat (product_ref, actors, trend_score, buyers, repeat_buyers, consumable, refreshed_at)
+    INSERT INTO ecom_ai_itemstat
+        (product_ref, actors, trend_score, buyers, repeat_buyers, consumable, refreshed_at)
     SELECT e.product_ref, COUNT(DISTINCT e.actor),
            SUM(e.weight * exp(-0.6931471805599453 * GREATEST(extract(epoch FROM %(now)s - e.created_at), 0)
                               / 3600.0 / %(half_life)s)),
@@ -103,8 +107,13 @@ def refresh_item_stats(*, days: int | None = None) -> int:
         bought = list(ItemStat.objects.filter(buyers__gt=0).values_list("product_ref", flat=True))
         flagged = _adapter_consumables(get_shop_adapter(), bought)
         min_buyers, share = int(tune["recs_buy_again_min_buyers"]), float(tune["recs_buy_again_repeat_share"])
-        repeat = {ref for ref, buyers, again in ItemStat.objects.filter(buyers__gte=min_buyers)
-                  .values_list("product_ref", "buyers", "repeat_buyers") if again >= share * buyers}
+        repeat = {
+            ref
+            for ref, buyers, again in ItemStat.objects.filter(buyers__gte=min_buyers).values_list(
+                "product_ref", "buyers", "repeat_buyers"
+            )
+            if again >= share * buyers
+        }
         ItemStat.objects.filter(product_ref__in=list(flagged | repeat)).update(consumable=True)
     return count
 
@@ -113,7 +122,7 @@ def _adapter_consumables(adapter, refs: list[str]) -> set[str]:
     out: set[str] = set()
     for start in range(0, len(refs), 500):
         try:
-            products = adapter.get_products(refs[start:start + 500])
+            products = adapter.get_products(refs[start : start + 500])
         except Exception:  # no host catalogue (e.g. an evaluation's scratch database)
             logger.debug("ecom_ai: adapter could not load products for the consumable flag", exc_info=True)
             return out

@@ -20,8 +20,13 @@ from ..core.ranking import recency_weights
 from ..models import Event, IndexedProduct, ItemPair, ItemStat
 
 HISTORY_KINDS = ("view", "add_to_cart", "purchase", "search_click", "rec_click")
-VERBS = {"view": "viewed", "search_click": "viewed", "rec_click": "viewed", "add_to_cart": "added",
-         "purchase": "bought"}
+VERBS = {
+    "view": "viewed",
+    "search_click": "viewed",
+    "rec_click": "viewed",
+    "add_to_cart": "added",
+    "purchase": "bought",
+}
 # A later interaction with a product counts more the stronger its kind (bought > carted > viewed).
 KIND_STRENGTH = {"view": 1.0, "search_click": 1.0, "rec_click": 1.0, "add_to_cart": 1.5, "purchase": 1.5}
 
@@ -64,8 +69,12 @@ class RecContext:
         else:
             return []
         size = int(self.tune.get("recs_history_size", 30))
-        rows = (qs.filter(kind__in=HISTORY_KINDS).exclude(product_ref="").order_by("-created_at", "-id")
-                .values_list("product_ref", "kind", "created_at")[: size * 3])
+        rows = (
+            qs.filter(kind__in=HISTORY_KINDS)
+            .exclude(product_ref="")
+            .order_by("-created_at", "-id")
+            .values_list("product_ref", "kind", "created_at")[: size * 3]
+        )
         seen: set[str] = set()
         out: list[HistoryItem] = []
         for ref, kind, created in rows:
@@ -85,8 +94,10 @@ class RecContext:
             refs = set(get_shop_adapter().purchased_product_refs(self.user))
             events = Event.objects.filter(user=self.user, kind="purchase")
         elif self.session_key:
-            refs, events = set(), Event.objects.filter(session_key=self.session_key, user__isnull=True,
-                                                       kind="purchase")
+            refs, events = (
+                set(),
+                Event.objects.filter(session_key=self.session_key, user__isnull=True, kind="purchase"),
+            )
         else:
             return set()
         return refs | set(events.values_list("product_ref", flat=True)[:5000])
@@ -125,26 +136,38 @@ class SimilarProducts(Strategy):
         if not seeds:
             return {}
         model_key = current_model_key()
-        rows = dict(IndexedProduct.objects.fresh(model_key).filter(product_ref__in=[r for r, _ in seeds])
-                    .values_list("product_ref", "embedding"))
+        rows = dict(
+            IndexedProduct.objects.fresh(model_key)
+            .filter(product_ref__in=[r for r, _ in seeds])
+            .values_list("product_ref", "embedding")
+        )
         vectors = [(ref, w, np.asarray(rows[ref], dtype=np.float32)) for ref, w in seeds if ref in rows]
         if not vectors:
             return {}
         query = sum(w * v / (np.linalg.norm(v) or 1.0) for _, w, v in vectors)
         exclude = tuple(ctx.anchors) if ctx.anchors else tuple(h.product_ref for h in ctx.history)
-        hits = nearest(np.asarray(query, dtype=np.float32), model_key, k=k,
-                       filters=VectorFilters(in_stock=True, exclude_refs=exclude),
-                       ef_search=int(ctx.tune.get("ef_search", 100)))
+        hits = nearest(
+            np.asarray(query, dtype=np.float32),
+            model_key,
+            k=k,
+            filters=VectorFilters(in_stock=True, exclude_refs=exclude),
+            ef_search=int(ctx.tune.get("ef_search", 100)),
+            exact=bool(ctx.tune.get("recs_exact_scan")),
+        )
         because = max(vectors, key=lambda item: item[1])[0]
         return {ref: Candidate(max(0.0, 1.0 - dist), reason, because) for ref, dist in hits}
 
 
-def _pair_scores(seeds: list[tuple[str, float]], columns: dict[str, float], damping: float,
-                 k: int) -> tuple[dict[str, float], dict[str, str]]:
+def _pair_scores(
+    seeds: list[tuple[str, float]], columns: dict[str, float], damping: float, k: int
+) -> tuple[dict[str, float], dict[str, str]]:
     """Sum over seeds of weight * (weighted pair columns) / (pop(seed) * pop(other)) ** damping."""
     weights = dict(seeds)
-    rows = list(ItemPair.objects.filter(product_ref__in=list(weights)).values_list(
-        "product_ref", "other_ref", "product_actors", "other_actors", *columns))
+    rows = list(
+        ItemPair.objects.filter(product_ref__in=list(weights)).values_list(
+            "product_ref", "other_ref", "product_actors", "other_actors", *columns
+        )
+    )
     scores: dict[str, float] = defaultdict(float)
     best: dict[str, tuple[float, str]] = {}
     for seed, other, seed_pop, other_pop, *values in rows:
@@ -165,12 +188,15 @@ class BoughtTogether(Strategy):
 
     def candidates(self, ctx: RecContext, k: int) -> dict[str, Candidate]:
         seeds = [(ref, 1.0) for ref in ctx.anchors] or [
-            (h.product_ref, w) for h, w in ctx.weighted_history(5) if h.kind in ("add_to_cart", "purchase")]
+            (h.product_ref, w) for h, w in ctx.weighted_history(5) if h.kind in ("add_to_cart", "purchase")
+        ]
         if not seeds:
             return {}
-        columns = {"co_purchase": float(self.options.get("purchase_weight", 1.0)),
-                   "co_cart": float(self.options.get("cart_weight", 0.5)),
-                   "co_view": float(self.options.get("view_weight", 0.05))}
+        columns = {
+            "co_purchase": float(self.options.get("purchase_weight", 1.0)),
+            "co_cart": float(self.options.get("cart_weight", 0.5)),
+            "co_view": float(self.options.get("view_weight", 0.05)),
+        }
         scores, because = _pair_scores(seeds, columns, float(ctx.tune.get("recs_popularity_damping", 0.5)), k)
         return {ref: Candidate(s, "Often bought with {because}", because[ref]) for ref, s in scores.items()}
 
@@ -184,15 +210,21 @@ class ForYou(Strategy):
         if not history:
             return {}
         seeds = [(h.product_ref, w) for h, w in history]
-        columns = {"next_weight": float(self.options.get("next_weight", 1.0)),
-                   "co_view": float(self.options.get("co_view_weight", 0.5))}
+        columns = {
+            "next_weight": float(self.options.get("next_weight", 1.0)),
+            "co_view": float(self.options.get("co_view_weight", 0.5)),
+        }
         damping = float(self.options.get("damping", ctx.tune.get("recs_popularity_damping", 0.5)))
         scores, because = _pair_scores(seeds, columns, damping, k + len(history))
         kinds = {h.product_ref: h.kind for h, _ in history}
         seen = set(kinds)
-        return {ref: Candidate(s, f"Because you {VERBS.get(kinds[because[ref]], 'viewed')} {{because}}",
-                               because[ref])
-                for ref, s in scores.items() if ref not in seen}
+        return {
+            ref: Candidate(
+                s, f"Because you {VERBS.get(kinds[because[ref]], 'viewed')} {{because}}", because[ref]
+            )
+            for ref, s in scores.items()
+            if ref not in seen
+        }
 
 
 class Trending(Strategy):
@@ -206,8 +238,11 @@ class Trending(Strategy):
     def candidates(self, ctx: RecContext, k: int) -> dict[str, Candidate]:
         category = ctx.overrides.get("category")
         if category is None and ctx.anchors:
-            category = (IndexedProduct.objects.filter(product_ref=ctx.anchors[0])
-                        .values_list("category", flat=True).first())
+            category = (
+                IndexedProduct.objects.filter(product_ref=ctx.anchors[0])
+                .values_list("category", flat=True)
+                .first()
+            )
         key = (category or "", k)
         ttl = float(self.options.get("cache_seconds", 30))
         hit = self._cache.get(key)
@@ -216,7 +251,10 @@ class Trending(Strategy):
             if category:
                 refs = IndexedProduct.objects.filter(category=category, in_stock=True, is_visible=True)
                 qs = qs.filter(product_ref__in=refs.values("product_ref"))
-            hit = (time.monotonic(), list(qs.order_by("-trend_score").values_list("product_ref", "trend_score")[:k]))
+            hit = (
+                time.monotonic(),
+                list(qs.order_by("-trend_score").values_list("product_ref", "trend_score")[:k]),
+            )
             self._cache[key] = hit
         return {ref: Candidate(score, "Trending in {category}") for ref, score in hit[1]}
 
@@ -230,7 +268,9 @@ class RecentlyViewed(Strategy):
 
     def candidates(self, ctx: RecContext, k: int) -> dict[str, Candidate]:
         items = [h for h in ctx.history if h.kind in ("view", "search_click", "rec_click")][:k]
-        return {h.product_ref: Candidate(1.0 / (i + 1), "You viewed this recently") for i, h in enumerate(items)}
+        return {
+            h.product_ref: Candidate(1.0 / (i + 1), "You viewed this recently") for i, h in enumerate(items)
+        }
 
 
 class BuyAgain(Strategy):
@@ -240,9 +280,14 @@ class BuyAgain(Strategy):
         bought = list(ctx.purchased)
         if not bought:
             return {}
-        consumable = set(ItemStat.objects.filter(product_ref__in=bought, consumable=True)
-                         .values_list("product_ref", flat=True))
+        consumable = set(
+            ItemStat.objects.filter(product_ref__in=bought, consumable=True).values_list(
+                "product_ref", flat=True
+            )
+        )
         order = {h.product_ref: i for i, h in enumerate(ctx.history)}
         ranked = sorted(consumable, key=lambda ref: order.get(ref, math.inf))[:k]
-        return {ref: Candidate(1.0 / (i + 1), "Time to restock? You bought this before")
-                for i, ref in enumerate(ranked)}
+        return {
+            ref: Candidate(1.0 / (i + 1), "Time to restock? You bought this before")
+            for i, ref in enumerate(ranked)
+        }

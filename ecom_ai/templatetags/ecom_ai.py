@@ -14,4 +14,4 @@ def _merge(library: template.Library) -> None:
 
 
 # One line per feature module, e.g.:  from .search_tags import register as _search; _merge(_search)
-from .recs_tags import register as _recs; _merge(_recs)  # noqa: E402,E702
+from .recs_tags import register as _recs; _merge(_recs)  # noqa: E402,E702,I001

@@ -67,12 +67,23 @@ def _record_impressions(request: Any, recs: list) -> None:
     if ecom_ai_settings.RECS_IMPRESSIONS != "render" or not recs:
         return
     from ..models import Event
-    from ..services.events import actor_of
     from ..services.events import _event as make_event
+    from ..services.events import actor_of
 
     user, vid = actor_of(request) if request is not None else (None, "")
-    Event.objects.bulk_create([make_event("rec_impression", user=user, session_key=vid, product_ref=r.product_ref,
-                                          slot=r.slot, strategy=r.strategy) for r in recs])
+    Event.objects.bulk_create(
+        [
+            make_event(
+                "rec_impression",
+                user=user,
+                session_key=vid,
+                product_ref=r.product_ref,
+                slot=r.slot,
+                strategy=r.strategy,
+            )
+            for r in recs
+        ]
+    )
 
 
 class RecommendationNode(template.Node):
@@ -92,15 +103,25 @@ class RecommendationNode(template.Node):
             title = options.pop("title", None) or DEFAULT_TITLES[self.slot]
             anchors = _refs(self.product.resolve(context)) if self.product is not None else ()
             user, vid = actor_of(request) if request is not None else (None, "")
-            recs = recommend(self.slot, user=user, session_key=vid, product_ref=anchors or None, limit=limit,
-                             overrides=options or None)
+            recs = recommend(
+                self.slot,
+                user=user,
+                session_key=vid,
+                product_ref=anchors or None,
+                limit=limit,
+                overrides=options or None,
+            )
             if self.slot in SHARED_SLOTS and recs:
                 cache.set(_fallback_key(self.slot, anchors, limit), recs, FALLBACK_SECONDS)
             _record_impressions(request, recs)
         except Exception:
             logger.exception("ecom_ai: %s widget failed; rendering the fallback", self.slot)
             try:
-                recs = cache.get(_fallback_key(self.slot, anchors, limit)) or [] if self.slot in SHARED_SLOTS else []
+                recs = (
+                    cache.get(_fallback_key(self.slot, anchors, limit)) or []
+                    if self.slot in SHARED_SLOTS
+                    else []
+                )
                 title = DEFAULT_TITLES[self.slot]
             except Exception:
                 logger.exception("ecom_ai: fallback cache unavailable")
@@ -111,9 +132,16 @@ class RecommendationNode(template.Node):
         if not recs:
             return ""
         try:
-            return render_to_string([f"ecom_ai/recommendations/{self.slot}.html", "ecom_ai/recommendations/widget.html"],
-                                    {"recommendations": recs, "title": title, "slot": self.slot,
-                                     "impressions": ecom_ai_settings.RECS_IMPRESSIONS}, request=request)
+            return render_to_string(
+                [f"ecom_ai/recommendations/{self.slot}.html", "ecom_ai/recommendations/widget.html"],
+                {
+                    "recommendations": recs,
+                    "title": title,
+                    "slot": self.slot,
+                    "impressions": ecom_ai_settings.RECS_IMPRESSIONS,
+                },
+                request=request,
+            )
         except Exception:
             logger.exception("ecom_ai: %s widget template failed", self.slot)
             return ""
@@ -132,7 +160,9 @@ def _parse(parser, token, slot: str, takes_product: bool) -> RecommendationNode:
         product, bits = parser.compile_filter(bits[0]), bits[1:]
     kwargs = template.base.token_kwargs(bits, parser)
     if bits:
-        raise template.TemplateSyntaxError(f"{name}: unexpected arguments {bits}; use limit=, title= and 'as var'")
+        raise template.TemplateSyntaxError(
+            f"{name}: unexpected arguments {bits}; use limit=, title= and 'as var'"
+        )
     return RecommendationNode(slot, product, kwargs, target)
 
 
@@ -168,8 +198,12 @@ def ecom_ai_scripts(context) -> str:
     request = context.get("request")
     try:
         token = get_token(request) if request is not None else ""
-        return format_html('<script src="{}" data-endpoint="{}" data-csrf="{}" defer></script>',
-                           static("ecom_ai/track.js"), reverse("ecom_ai:events"), token)
+        return format_html(
+            '<script src="{}" data-endpoint="{}" data-csrf="{}" defer></script>',
+            static("ecom_ai/track.js"),
+            reverse("ecom_ai:events"),
+            token,
+        )
     except Exception:
         logger.exception("ecom_ai: could not render the beacon script")
         return ""

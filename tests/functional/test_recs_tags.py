@@ -27,11 +27,25 @@ class ExplodingStrategy(Strategy):
 @pytest.fixture
 def shop():
     cache.clear()
-    refs = indexed_catalog([("Blue mug", "Kitchen", 5), ("Red mug", "Kitchen", 5), ("Teapot", "Kitchen", 5),
-                            ("Tea towel", "Home", 5), ("Old lamp", "Home", 0)])
+    refs = indexed_catalog(
+        [
+            ("Blue mug", "Kitchen", 5),
+            ("Red mug", "Kitchen", 5),
+            ("Teapot", "Kitchen", 5),
+            ("Tea towel", "Home", 5),
+            ("Old lamp", "Home", 0),
+        ]
+    )
     for n in range(4):
-        add_events([("view", refs["Blue mug"]), ("purchase", refs["Blue mug"]), ("purchase", refs["Teapot"]),
-                    ("view", refs["Tea towel"])], session_key=f"s{n}")
+        add_events(
+            [
+                ("view", refs["Blue mug"]),
+                ("purchase", refs["Blue mug"]),
+                ("purchase", refs["Teapot"]),
+                ("view", refs["Tea towel"]),
+            ],
+            session_key=f"s{n}",
+        )
     refresh_all()
     yield refs
     cache.clear()
@@ -60,8 +74,10 @@ def test_trending_tag_renders_widget_with_title_limit_and_signed_links(shop):
 
 
 def test_as_var_gives_the_list_for_custom_markup(shop):
-    html = render("{% bought_together product as recs %}{% for r in recs %}[{{ r.title }}|{{ r.reason }}]{% endfor %}",
-                  product=shop["Blue mug"])
+    html = render(
+        "{% bought_together product as recs %}{% for r in recs %}[{{ r.title }}|{{ r.reason }}]{% endfor %}",
+        product=shop["Blue mug"],
+    )
     assert "[Teapot|Often bought with Blue mug]" in html and "ecom-ai-recs" not in html
 
 
@@ -94,7 +110,11 @@ def test_rendering_logs_impressions_and_the_click_redirect_attributes_the_click(
     response = client.get(f"/api/ecom-ai/r/{token}/")
     assert response.status_code == 302
     click = Event.objects.get(kind="rec_click")
-    assert (click.slot, click.strategy, click.product_ref) == ("trending", "trending", read_token(token)["product_ref"])
+    assert (click.slot, click.strategy, click.product_ref) == (
+        "trending",
+        "trending",
+        read_token(token)["product_ref"],
+    )
     from demo_shop.catalog.models import Product
 
     assert response["Location"] == Product.objects.get(pk=click.product_ref).get_absolute_url()
@@ -105,10 +125,14 @@ def test_rendering_logs_impressions_and_the_click_redirect_attributes_the_click(
 def test_a_failing_backend_never_breaks_the_page_and_serves_the_last_good_list(shop, settings, caplog):
     good = render("{% trending_products limit=3 %}")
     assert "ecom-ai-recs" in good
-    settings.ECOM_AI = {**settings.ECOM_AI, "RECOMMENDERS": {
-        **settings.ECOM_AI.get("RECOMMENDERS", {}),
-        "trending": {"BACKEND": "tests.functional.test_recs_tags.ExplodingStrategy"},
-        "for_you": {"BACKEND": "tests.functional.test_recs_tags.ExplodingStrategy"}}}
+    settings.ECOM_AI = {
+        **settings.ECOM_AI,
+        "RECOMMENDERS": {
+            **settings.ECOM_AI.get("RECOMMENDERS", {}),
+            "trending": {"BACKEND": "tests.functional.test_recs_tags.ExplodingStrategy"},
+            "for_you": {"BACKEND": "tests.functional.test_recs_tags.ExplodingStrategy"},
+        },
+    }
     clear_caches()
     fallback = render("{% trending_products limit=3 %}")
     assert fallback == good

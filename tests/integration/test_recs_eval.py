@@ -20,12 +20,14 @@ def sequences(tmp_path):
     for user in range(60):
         chain = CHAINS[user % 4]
         start = rng.randint(0, 2)
-        lines.append(" ".join([f"u{user}", *chain[start:start + rng.randint(3, 4)]]))
+        lines.append(" ".join([f"u{user}", *chain[start : start + rng.randint(3, 4)]]))
     lines.append("lonely X1")  # a single item: nothing to hold out, skipped
     seq = tmp_path / "seq.txt"
     seq.write_text("\n".join(lines) + "\n")
     text = tmp_path / "items.txt"
-    text.write_text("\n".join(f"{item} {TEXT[item[0]]} item {item[1]}" for chain in CHAINS for item in chain) + "\n")
+    text.write_text(
+        "\n".join(f"{item} {TEXT[item[0]]} item {item[1]}" for chain in CHAINS for item in chain) + "\n"
+    )
     return seq, text
 
 
@@ -33,8 +35,17 @@ def sequences(tmp_path):
 def test_eval_recs_prints_one_json_line_with_strategies_and_baselines(sequences, encoder):
     seq, text = sequences
     out = io.StringIO()
-    call_command("ecom_ai_eval", "recs", "--sequences", str(seq), "--item-text", str(text),
-                 "--database", "ecom_ai_scratch_test_recs", stdout=out)
+    call_command(
+        "ecom_ai_eval",
+        "recs",
+        "--sequences",
+        str(seq),
+        "--item-text",
+        str(text),
+        "--database",
+        "ecom_ai_scratch_test_recs",
+        stdout=out,
+    )
     lines = out.getvalue().strip().splitlines()
     assert len(lines) == 1
     result = json.loads(lines[0])

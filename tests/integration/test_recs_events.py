@@ -48,26 +48,33 @@ def test_post_without_csrf_token_is_refused_and_stores_nothing():
 
 def test_valid_batch_is_stored_for_the_anonymous_visitor():
     client, token = csrf_client()
-    response = post(client, {"events": [{"kind": "view", "product": "7"}, {"kind": "search", "query": "kettle"}]},
-                    token)
+    response = post(
+        client, {"events": [{"kind": "view", "product": "7"}, {"kind": "search", "query": "kettle"}]}, token
+    )
     assert response.status_code == 200, response.content
     assert response.json() == {"accepted": 2, "rejected": 0}
     rows = list(Event.objects.order_by("id").values("kind", "product_ref", "query", "session_key", "user"))
     assert [r["kind"] for r in rows] == ["view", "search"] and rows[1]["query"] == "kettle"
-    assert rows[0]["session_key"] and rows[0]["session_key"] == rows[1]["session_key"] and rows[0]["user"] is None
+    assert (
+        rows[0]["session_key"]
+        and rows[0]["session_key"] == rows[1]["session_key"]
+        and rows[0]["user"] is None
+    )
 
 
 def test_malformed_rows_get_a_clear_400_and_valid_rows_are_kept():
     client, token = csrf_client()
     good_token = make_token(slot="trending", strategy="trending", product_ref="5")
-    body = {"events": [
-        {"kind": "view", "product": "1"},
-        {"kind": "purchase", "product": "2"},  # browsers cannot report purchases
-        "not an object",
-        {"kind": "rec_click", "product": "5", "token": good_token},
-        {"kind": "rec_click", "product": "5", "token": good_token + "x"},  # tampered
-        {"kind": "view"},  # no product
-    ]}
+    body = {
+        "events": [
+            {"kind": "view", "product": "1"},
+            {"kind": "purchase", "product": "2"},  # browsers cannot report purchases
+            "not an object",
+            {"kind": "rec_click", "product": "5", "token": good_token},
+            {"kind": "rec_click", "product": "5", "token": good_token + "x"},  # tampered
+            {"kind": "view"},  # no product
+        ]
+    }
     response = post(client, body, token)
     assert response.status_code == 400
     data = response.json()
@@ -122,7 +129,9 @@ def test_anonymous_history_merges_into_the_account_at_login():
 def test_forget_user_command_deletes_events_and_runs_registered_hooks(capsys):
     user = User.objects.create_user("zed")
     other = User.objects.create_user("amy")
-    Event.objects.create(kind="view", product_ref="1", user=user, session_key="v1", created_at="2026-01-01T00:00Z")
+    Event.objects.create(
+        kind="view", product_ref="1", user=user, session_key="v1", created_at="2026-01-01T00:00Z"
+    )
     Event.objects.create(kind="view", product_ref="2", session_key="v1", created_at="2026-01-01T00:00Z")
     Event.objects.create(kind="view", product_ref="3", user=other, created_at="2026-01-01T00:00Z")
     calls = []
@@ -143,8 +152,11 @@ def test_forget_user_command_deletes_events_and_runs_registered_hooks(capsys):
 def test_admin_action_forgets_selected_users(admin_client):
     user = User.objects.create_user("bob")
     Event.objects.create(kind="view", product_ref="1", user=user, created_at="2026-01-01T00:00Z")
-    response = admin_client.post(reverse("admin:auth_user_changelist"),
-                                 {"action": "forget_in_ecom_ai", "_selected_action": [user.pk]}, follow=True)
+    response = admin_client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "forget_in_ecom_ai", "_selected_action": [user.pk]},
+        follow=True,
+    )
     assert response.status_code == 200
     assert any("ecom_ai forgot 1 user" in str(m) for m in response.context["messages"])
     assert not Event.objects.filter(user=user).exists()

@@ -14,10 +14,15 @@ from tests.recs_helpers import add_events, indexed_catalog
 pytestmark = pytest.mark.django_db
 
 CATALOG = [
-    ("Espresso coffee beans 1kg", "Coffee", 10), ("Filter coffee ground 500g", "Coffee", 10),
+    ("Espresso coffee beans 1kg", "Coffee", 10),
+    ("Filter coffee ground 500g", "Coffee", 10),
     ("Decaf coffee beans", "Coffee", 0),  # out of stock
-    ("Milk frother", "Kitchen", 10), ("Coffee grinder burr", "Kitchen", 10), ("Steel kettle", "Kitchen", 10),
-    ("Paper coffee filters", "Coffee", 10), ("Garden hose", "Garden", 10), ("Lawn mower", "Garden", 10),
+    ("Milk frother", "Kitchen", 10),
+    ("Coffee grinder burr", "Kitchen", 10),
+    ("Steel kettle", "Kitchen", 10),
+    ("Paper coffee filters", "Coffee", 10),
+    ("Garden hose", "Garden", 10),
+    ("Lawn mower", "Garden", 10),
 ]
 
 
@@ -26,15 +31,31 @@ def shop():
     refs = indexed_catalog(CATALOG)
     # Many customers: grinder and frother go with espresso; filters with filter coffee.
     for n in range(6):
-        add_events([("view", refs["Espresso coffee beans 1kg"]), ("add_to_cart", refs["Espresso coffee beans 1kg"]),
-                    ("purchase", refs["Espresso coffee beans 1kg"]), ("purchase", refs["Coffee grinder burr"]),
-                    ("purchase", refs["Milk frother"]), ("purchase", refs["Decaf coffee beans"])],
-                   session_key=f"s-espresso-{n}")
+        add_events(
+            [
+                ("view", refs["Espresso coffee beans 1kg"]),
+                ("add_to_cart", refs["Espresso coffee beans 1kg"]),
+                ("purchase", refs["Espresso coffee beans 1kg"]),
+                ("purchase", refs["Coffee grinder burr"]),
+                ("purchase", refs["Milk frother"]),
+                ("purchase", refs["Decaf coffee beans"]),
+            ],
+            session_key=f"s-espresso-{n}",
+        )
     for n in range(3):
-        add_events([("view", refs["Filter coffee ground 500g"]), ("purchase", refs["Filter coffee ground 500g"]),
-                    ("purchase", refs["Paper coffee filters"])], session_key=f"s-filter-{n}")
-    add_events([("view", refs["Garden hose"]), ("view", refs["Lawn mower"])], session_key="s-garden",
-               start_minutes_ago=60 * 24 * 30)
+        add_events(
+            [
+                ("view", refs["Filter coffee ground 500g"]),
+                ("purchase", refs["Filter coffee ground 500g"]),
+                ("purchase", refs["Paper coffee filters"]),
+            ],
+            session_key=f"s-filter-{n}",
+        )
+    add_events(
+        [("view", refs["Garden hose"]), ("view", refs["Lawn mower"])],
+        session_key="s-garden",
+        start_minutes_ago=60 * 24 * 30,
+    )
     return refs
 
 
@@ -63,7 +84,9 @@ def test_for_you_uses_anonymous_session_history_and_excludes_what_was_seen(shop)
     assert refs_of(recs)[0] == shop["Paper coffee filters"]
     assert recs[0].reason == "Because you viewed Filter coffee ground 500g"
     assert shop["Filter coffee ground 500g"] not in refs_of(recs)
-    assert recommend("for_you", session_key="nobody-yet", limit=3, overrides={"blend": {"for_you": 1.0}}) == []
+    assert (
+        recommend("for_you", session_key="nobody-yet", limit=3, overrides={"blend": {"for_you": 1.0}}) == []
+    )
 
 
 def test_trending_is_time_decayed_and_per_category(shop):
@@ -81,8 +104,11 @@ def test_trending_is_time_decayed_and_per_category(shop):
 
 
 def test_recently_viewed_newest_first_without_the_page_product(shop):
-    add_events([("view", shop["Steel kettle"]), ("view", shop["Milk frother"]), ("view", shop["Garden hose"])],
-               session_key="v-recent", start_minutes_ago=10)
+    add_events(
+        [("view", shop["Steel kettle"]), ("view", shop["Milk frother"]), ("view", shop["Garden hose"])],
+        session_key="v-recent",
+        start_minutes_ago=10,
+    )
     recs = recommend("recently_viewed", session_key="v-recent", product_ref=shop["Garden hose"], limit=5)
     assert refs_of(recs) == [shop["Milk frother"], shop["Steel kettle"]]
     assert recs[0].reason == "You viewed this recently"
@@ -129,6 +155,10 @@ def test_similar_uses_stored_vectors_and_respects_rules(shop, encoder):
     recs = recommend("similar", product_ref=page, limit=4, overrides={"blend": {"similar": 1.0}})
     refs = refs_of(recs)
     assert page not in refs and shop["Decaf coffee beans"] not in refs
-    assert refs[0] in {shop["Filter coffee ground 500g"], shop["Paper coffee filters"], shop["Coffee grinder burr"]}
+    assert refs[0] in {
+        shop["Filter coffee ground 500g"],
+        shop["Paper coffee filters"],
+        shop["Coffee grinder burr"],
+    }
     assert recs[0].reason == "Similar to Espresso coffee beans 1kg"
     assert shop["Lawn mower"] not in refs[:2]

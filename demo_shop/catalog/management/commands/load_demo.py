@@ -115,19 +115,22 @@ def load_browsing(seed: int = 11, sessions_per_customer: int = 3) -> int:
         for order in Order.objects.filter(user=user).prefetch_related("lines"):
             for line in order.lines.all():
                 if line.product_id:
-                    events.append(Event(user=user, product_ref=str(line.product_id), kind="purchase", weight=5.0,
-                                        value=line.line_total, context={"order": order.number},
+                    events.append(Event(user=user, product_ref=str(line.product_id), kind="purchase",
+                                        weight=5.0, value=line.line_total, context={"order": order.number},
                                         created_at=order.created_at))
-        bought_cats = list(OrderLine.objects.filter(order__user=user).values_list("product__category_id", flat=True))
+        bought_cats = list(OrderLine.objects.filter(order__user=user)
+                           .values_list("product__category_id", flat=True))
         for _ in range(sessions_per_customer):
             start = now - timedelta(days=rng.randint(0, 30), minutes=rng.randint(0, 600))
             cat = rng.choice(bought_cats) if bought_cats and rng.random() < 0.7 else rng.choice(list(by_cat))
             pool = by_cat.get(cat) or products
             for step, product in enumerate(rng.sample(pool, k=min(len(pool), rng.randint(3, 7)))):
                 at = start + timedelta(minutes=2 * step)
-                events.append(Event(user=user, product_ref=str(product.pk), kind="view", weight=1.0, created_at=at))
+                events.append(Event(user=user, product_ref=str(product.pk), kind="view", weight=1.0,
+                                    created_at=at))
                 if rng.random() < 0.15:
-                    events.append(Event(user=user, product_ref=str(product.pk), kind="add_to_cart", weight=3.0,
+                    events.append(Event(user=user, product_ref=str(product.pk), kind="add_to_cart",
+                                        weight=3.0,
                                         created_at=at + timedelta(seconds=30)))
     Event.objects.bulk_create(events, batch_size=2000)
     refresh_all()

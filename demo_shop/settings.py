@@ -165,3 +165,11 @@ ECOM_AI = {
     "PRODUCT_MODEL": "catalog.Product",
     "SIGNAL_PROCESSOR": os.environ.get("ECOM_AI_SIGNAL_PROCESSOR", "task"),
 }
+
+# ecom_ai recommendations: rebuild the co-purchase / trending tables every 10 minutes (celery beat).
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "ecom_ai-refresh-recommendations": {
+        "task": "ecom_ai.refresh_recommendations", "schedule": 600.0, "options": {"queue": "ecom_ai.default"},
+    },
+}

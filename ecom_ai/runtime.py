@@ -38,7 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "recs_pair_window": 5,  # co-occurrence counted within this many steps of an actor's history
     "recs_pair_events_per_actor": 200,
     "recs_pair_top_k": 100,  # neighbours kept per product (by cosine-normalised co-occurrence)
-    "recs_popularity_damping": 0.5,  # candidate score divided by popularity ** damping
+    "recs_popularity_damping": 0.3,  # candidate score divided by (pop(seed) * pop(candidate)) ** damping
     "recs_trending_half_life_hours": 72.0,
     "recs_buy_again_min_buyers": 3,
     "recs_buy_again_repeat_share": 0.2,

@@ -148,9 +148,8 @@ def time_tags(renders: int, users: int, seed: int = 9) -> dict:
     from ecom_ai.services.indexing import current_model_key
 
     embedded = IndexedProduct.objects.fresh(current_model_key()).values("product_ref")
-    anchors = list(
-        ItemPair.objects.filter(product_ref__in=embedded).values_list("product_ref", flat=True).distinct()[:5000]
-    )
+    pairs = ItemPair.objects.filter(product_ref__in=embedded)
+    anchors = list(pairs.values_list("product_ref", flat=True).distinct()[:5000])
     tags = {
         "recommended_for_you": ("{% recommended_for_you limit=8 %}", "for_you"),
         "similar_products": ("{% similar_products product limit=8 %}", "similar"),

@@ -149,8 +149,14 @@ def test_diversity_lambda_spreads_categories(shop):
     assert len({r.category for r in diverse}) > len({r.category for r in plain})
 
 
-def test_similar_uses_stored_vectors_and_respects_rules(shop, encoder):
+def test_similar_uses_stored_vectors_and_respects_rules(shop, encoder, monkeypatch):
     embed_products(list(shop.values()))
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("a recommendation must never run the encoder")
+
+    monkeypatch.setattr("ecom_ai.backends.get_encoder", no_model)
+    monkeypatch.setattr("ecom_ai.services.indexing.get_encoder", no_model)
     page = shop["Espresso coffee beans 1kg"]
     recs = recommend("similar", product_ref=page, limit=4, overrides={"blend": {"similar": 1.0}})
     refs = refs_of(recs)
@@ -162,3 +168,8 @@ def test_similar_uses_stored_vectors_and_respects_rules(shop, encoder):
     }
     assert recs[0].reason == "Similar to Espresso coffee beans 1kg"
     assert shop["Lawn mower"] not in refs[:2]
+    # A visitor with history but no co-occurrence data yet still gets embedding neighbours.
+    add_events([("view", shop["Milk frother"])], session_key="fresh-visitor", start_minutes_ago=1)
+    mine = recommend("for_you", session_key="fresh-visitor", limit=4, overrides={"blend": {"similar": 1.0}})
+    assert mine and mine[0].reason == "Because you viewed Milk frother"
+    assert shop["Milk frother"] not in refs_of(mine)

@@ -71,9 +71,10 @@ DEFAULTS: dict[str, Any] = {
         "buy_again": {"BACKEND": "ecom_ai.services.strategies.BuyAgain", "OPTIONS": {}},
     },
     # Beacon endpoint: requests per visitor (DRF rate syntax) and where impressions are logged
-    # ("render": when a widget is rendered; "beacon": by track.js when seen; "none").
+    # ("beacon": by track.js when half the item is on screen, the default: no write while rendering;
+    # "render": one INSERT per widget as it renders, counting pages no one looked at; "none").
     "EVENTS_THROTTLE_RATE": "120/min",
-    "RECS_IMPRESSIONS": "render",
+    "RECS_IMPRESSIONS": "beacon",
 }
 
 

@@ -24,7 +24,8 @@ DEFAULTS: dict[str, Any] = {
     "recs_enabled_trending": True,
     "recs_enabled_recently_viewed": True,
     "recs_enabled_buy_again": True,
-    "recs_blend_for_you": {"for_you": 1.0, "similar": 0.15, "trending": 0.02},
+    # for_you falls back to embedding neighbours by itself when co-occurrence knows too little.
+    "recs_blend_for_you": {"for_you": 1.0, "trending": 0.02},
     "recs_blend_similar": {"similar": 1.0, "bought_together": 0.1},
     "recs_blend_bought_together": {"bought_together": 1.0, "similar": 0.05},
     "recs_blend_trending": {"trending": 1.0},

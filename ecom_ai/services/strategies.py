@@ -203,7 +203,11 @@ class BoughtTogether(Strategy):
 
 class ForYou(Strategy):
     """From the visitor's recent history: what followed / accompanied those products in other
-    customers' histories (sequence-aware co-occurrence, recency-weighted, popularity-damped)."""
+    customers' histories (sequence-aware co-occurrence, recency-weighted, popularity-damped).
+
+    When co-occurrence knows too little (new products, a new shop), the embedding neighbours of the
+    history fill the list (``embedding_fallback``, on by default): the vector query only runs then.
+    """
 
     def candidates(self, ctx: RecContext, k: int) -> dict[str, Candidate]:
         history = ctx.weighted_history()
@@ -218,13 +222,20 @@ class ForYou(Strategy):
         scores, because = _pair_scores(seeds, columns, damping, k + len(history))
         kinds = {h.product_ref: h.kind for h, _ in history}
         seen = set(kinds)
-        return {
+        found = {
             ref: Candidate(
                 s, f"Because you {VERBS.get(kinds[because[ref]], 'viewed')} {{because}}", because[ref]
             )
             for ref, s in scores.items()
             if ref not in seen
         }
+        if self.options.get("embedding_fallback", True) and len(found) < 3 * ctx.limit:
+            # Scaled below every co-occurrence candidate: evidence from other customers ranks first.
+            low = 0.99 * min((c.score for c in found.values()), default=1.0)
+            for ref, cand in SimilarProducts("similar").candidates(ctx, k).items():
+                if ref not in found and ref not in seen:
+                    found[ref] = Candidate(low * cand.score, cand.reason, cand.because)
+        return found
 
 
 class Trending(Strategy):

@@ -99,7 +99,25 @@ def test_missing_product_argument_is_a_template_syntax_error():
         Template("{% load ecom_ai %}{% similar_products limit=3 %}")
 
 
-def test_rendering_logs_impressions_and_the_click_redirect_attributes_the_click(shop):
+def test_beacon_impressions_by_default_write_nothing_while_rendering(shop):
+    html = render("{% trending_products limit=2 %}")
+    assert 'data-ecom-ai-impressions="beacon"' in html and not Event.objects.filter(kind="rec_impression").exists()
+    token = html.split('data-ecom-ai-token="')[1].split('"')[0]
+    client = Client(enforce_csrf_checks=True)
+    client.get("/")
+    response = client.post(
+        "/api/ecom-ai/events/",
+        data={"events": [{"kind": "rec_impression", "token": token}]},
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
+    assert response.status_code == 200, response.content
+    seen = Event.objects.get(kind="rec_impression")
+    assert (seen.slot, seen.strategy, seen.product_ref) == ("trending", "trending", read_token(token)["product_ref"])
+
+
+def test_rendering_logs_impressions_and_the_click_redirect_attributes_the_click(shop, settings):
+    settings.ECOM_AI = {**settings.ECOM_AI, "RECS_IMPRESSIONS": "render"}
     client = Client()
     client.get("/")  # the home page renders trending
     impressions = Event.objects.filter(kind="rec_impression", slot="trending")

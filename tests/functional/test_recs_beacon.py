@@ -23,15 +23,20 @@ def test_beacon_posts_a_batch_from_the_page(live_server, browser):
         page.goto(live_server.url + product.get_absolute_url())
         page.wait_for_function("() => !!(window.ecomAI && window.ecomAI.track)")
         with page.expect_response(lambda r: r.url.endswith("/api/ecom-ai/events/")) as info:
-            page.evaluate("""() => {
+            page.evaluate(
+                """(ref) => {
                 window.ecomAI.track("search", {query: "<b>jar</b>"});
-                window.ecomAI.track("search_click", {product: "%s"});
+                window.ecomAI.track("search_click", {product: ref});
                 window.ecomAI.flush();
-            }""" % product.pk)
+            }""",
+                str(product.pk),
+            )
         assert info.value.status == 200
     finally:
         page.close()
-    rows = list(Event.objects.filter(kind__in=["search", "search_click"]).values_list("kind", "query", "session_key"))
+    rows = list(
+        Event.objects.filter(kind__in=["search", "search_click"]).values_list("kind", "query", "session_key")
+    )
     assert sorted(r[0] for r in rows) == ["search", "search_click"]
     assert ("search", "<b>jar</b>") in [(k, q) for k, q, _ in rows]
     # The page view (server-side tag) and the beacon rows belong to the same visitor.

@@ -101,7 +101,10 @@ def test_missing_product_argument_is_a_template_syntax_error():
 
 def test_beacon_impressions_by_default_write_nothing_while_rendering(shop):
     html = render("{% trending_products limit=2 %}")
-    assert 'data-ecom-ai-impressions="beacon"' in html and not Event.objects.filter(kind="rec_impression").exists()
+    assert (
+        'data-ecom-ai-impressions="beacon"' in html
+        and not Event.objects.filter(kind="rec_impression").exists()
+    )
     token = html.split('data-ecom-ai-token="')[1].split('"')[0]
     client = Client(enforce_csrf_checks=True)
     client.get("/")
@@ -113,7 +116,11 @@ def test_beacon_impressions_by_default_write_nothing_while_rendering(shop):
     )
     assert response.status_code == 200, response.content
     seen = Event.objects.get(kind="rec_impression")
-    assert (seen.slot, seen.strategy, seen.product_ref) == ("trending", "trending", read_token(token)["product_ref"])
+    assert (seen.slot, seen.strategy, seen.product_ref) == (
+        "trending",
+        "trending",
+        read_token(token)["product_ref"],
+    )
 
 
 def test_rendering_logs_impressions_and_the_click_redirect_attributes_the_click(shop, settings):

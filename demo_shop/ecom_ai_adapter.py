@@ -88,3 +88,25 @@ class ShopAdapter(DefaultShopAdapter):
             return False
         Cart(request.session).add(product, quantity)
         return True
+
+
+# --- the shop's own signals feed ecom_ai's event hooks (wired in OrdersConfig.ready) --------------
+def _on_cart_item_added(sender, product, quantity, **kwargs):
+    from ecom_ai.services.events import track_cart_add
+
+    track_cart_add(sender, str(product.pk), quantity)
+
+
+def _on_order_placed(sender, order, request=None, **kwargs):
+    from ecom_ai.services.events import track_order
+
+    lines = [(str(line.product_id), line.quantity, line.line_total)
+             for line in order.lines.all() if line.product_id]
+    track_order(request, order.number, lines, user=order.user)
+
+
+def connect_ecom_ai_events() -> None:
+    from demo_shop.orders.signals import cart_item_added, order_placed
+
+    cart_item_added.connect(_on_cart_item_added, dispatch_uid="demo_shop_ecom_ai_cart")
+    order_placed.connect(_on_order_placed, dispatch_uid="demo_shop_ecom_ai_order")

@@ -15,4 +15,9 @@ class EcomAIConfig(AppConfig):
         from .signals import connect_product_signals
 
         connect_product_signals()
+        from django.contrib.auth.signals import user_logged_in
+
         from .services import tuning  # noqa: F401  (per-request tuning memo signals)
+        from .services.events import on_user_logged_in
+
+        user_logged_in.connect(on_user_logged_in, dispatch_uid="ecom_ai_merge_anonymous_history")

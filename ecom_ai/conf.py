@@ -27,6 +27,7 @@ DEFAULTS: dict[str, Any] = {
         "stock": "stock",
         "attributes": "attributes",
         "is_visible": "is_active",
+        "consumable": "consumable",  # optional; enables the "buy again" slot from the shop's own flag
     },
     # Text encoder used for product documents and queries.
     "ENCODER": {
@@ -74,6 +75,20 @@ DEFAULTS: dict[str, Any] = {
         "CURRENCY": "",  # shown after prices in answers, e.g. "EUR"
         "WORKER_THREADS": 8,  # threads per ASGI process running chat turns (database, query encoding)
     },
+    # Recommendation strategies by name; the slots blend them with weights from run-time tuning.
+    "RECOMMENDERS": {
+        "similar": {"BACKEND": "ecom_ai.services.strategies.SimilarProducts", "OPTIONS": {}},
+        "bought_together": {"BACKEND": "ecom_ai.services.strategies.BoughtTogether", "OPTIONS": {}},
+        "for_you": {"BACKEND": "ecom_ai.services.strategies.ForYou", "OPTIONS": {}},
+        "trending": {"BACKEND": "ecom_ai.services.strategies.Trending", "OPTIONS": {}},
+        "recently_viewed": {"BACKEND": "ecom_ai.services.strategies.RecentlyViewed", "OPTIONS": {}},
+        "buy_again": {"BACKEND": "ecom_ai.services.strategies.BuyAgain", "OPTIONS": {}},
+    },
+    # Beacon endpoint: requests per visitor (DRF rate syntax) and where impressions are logged
+    # ("beacon": by track.js when half the item is on screen, the default: no write while rendering;
+    # "render": one INSERT per widget as it renders, counting pages no one looked at; "none").
+    "EVENTS_THROTTLE_RATE": "120/min",
+    "RECS_IMPRESSIONS": "beacon",
 }
 
 

@@ -17,23 +17,35 @@ DEFAULTS: dict[str, Any] = {
     "search_weight_trigram": 0.5,
     "search_candidates": 100,
     "ef_search": 100,
-    # widgets on/off (admin)
-    "widget_for_you": True,
-    "widget_similar": True,
-    "widget_bought_together": True,
-    "widget_trending": True,
-    "widget_recently_viewed": True,
+    # search box on/off (admin)
     "widget_search_box": True,
-    # recommendations: strategy blend weights per slot, diversity, candidate pools (admin)
-    "blend_for_you": {"collaborative": 0.6, "content": 0.3, "popular": 0.1},
-    "blend_similar": {"content": 0.8, "collaborative": 0.2},
-    "blend_bought_together": {"co_purchase": 0.8, "content": 0.2},
-    "blend_trending": {"popular": 1.0},
-    "blend_recently_viewed": {"recent": 1.0},
-    "rec_diversity_lambda": 0.3,
-    "rec_candidate_pool": 200,
-    "rec_candidates_per_strategy": 100,
-    "rec_items_per_widget": 8,
+    # recommendations: slots on/off, strategy blend per slot, business rules, pool sizes
+    "recs_enabled_for_you": True,
+    "recs_enabled_similar": True,
+    "recs_enabled_bought_together": True,
+    "recs_enabled_trending": True,
+    "recs_enabled_recently_viewed": True,
+    "recs_enabled_buy_again": True,
+    # for_you falls back to embedding neighbours by itself when co-occurrence knows too little.
+    "recs_blend_for_you": {"for_you": 1.0, "trending": 0.02},
+    "recs_blend_similar": {"similar": 1.0, "bought_together": 0.1},
+    "recs_blend_bought_together": {"bought_together": 1.0, "similar": 0.05},
+    "recs_blend_trending": {"trending": 1.0},
+    "recs_blend_recently_viewed": {"recently_viewed": 1.0},
+    "recs_blend_buy_again": {"buy_again": 1.0},
+    "recs_diversity_lambda": 0.8,  # MMR over categories: 1 = pure relevance, lower = more variety
+    "recs_candidate_pool": 100,  # candidates each strategy returns before the business rules
+    "recs_history_size": 30,  # recent events of the visitor that for_you / recently_viewed read
+    "recs_history_half_life": 3.0,  # for_you: recency half-life in history steps
+    "recs_history_days": 180,  # events older than this are ignored by the refresh
+    "recs_pair_window": 5,  # co-occurrence counted within this many steps of an actor's history
+    "recs_pair_events_per_actor": 200,
+    "recs_pair_top_k": 100,  # neighbours kept per product (by cosine-normalised co-occurrence)
+    "recs_popularity_damping": 0.3,  # candidate score divided by (pop(seed) * pop(candidate)) ** damping
+    "recs_trending_half_life_hours": 72.0,
+    "recs_buy_again_min_buyers": 3,
+    "recs_buy_again_repeat_share": 0.2,
+    "recs_exact_scan": False,  # vector neighbours by exact scan instead of the HNSW index (benchmarks)
     # chat
     "chat_enabled": True,
     "chat_greeting": "Hi! I can help you find products, track an order, or answer questions "
@@ -65,21 +77,22 @@ SCHEMA: dict[str, dict[str, Any]] = {
                           "help": "Candidates each retriever returns before fusion."},
     "ef_search": {"type": "int", "min": 10, "max": 1000, "group": "Search",
                   "help": "HNSW ef_search: higher is more accurate and slower."},
-    **{f"widget_{slot}": {"type": "bool", "group": "Widgets", "help": f"Show the {label} widget."}
+    "widget_search_box": {"type": "bool", "group": "Widgets", "help": "Show the semantic search box."},
+    **{f"recs_enabled_{slot}": {"type": "bool", "group": "Widgets", "help": f"Show the {label} widget."}
        for slot, label in [("for_you", "“For you”"), ("similar", "“Similar products”"),
                            ("bought_together", "“Bought together”"), ("trending", "“Trending”"),
-                           ("recently_viewed", "“Recently viewed”"), ("search_box", "semantic search box")]},
-    **{f"blend_{slot}": {"type": "weights", "min": 0, "max": 10, "group": "Recommendations",
-                         "help": "Strategy weights as JSON, e.g. {\"content\": 0.7, \"popular\": 0.3}."}
-       for slot in ("for_you", "similar", "bought_together", "trending", "recently_viewed")},
-    "rec_diversity_lambda": {"type": "float", "min": 0, "max": 1, "group": "Recommendations",
-                             "help": "MMR trade-off: 0 = pure relevance, 1 = maximal variety."},
-    "rec_candidate_pool": {"type": "int", "min": 10, "max": 5000, "group": "Recommendations",
-                           "help": "Candidates kept after blending, before diversity re-ranking."},
-    "rec_candidates_per_strategy": {"type": "int", "min": 5, "max": 2000, "group": "Recommendations",
-                                    "help": "Candidates each strategy proposes."},
-    "rec_items_per_widget": {"type": "int", "min": 1, "max": 48, "group": "Recommendations",
-                             "help": "Products shown in a recommendation widget."},
+                           ("recently_viewed", "“Recently viewed”"), ("buy_again", "“Buy again”")]},
+    **{f"recs_blend_{slot}": {"type": "weights", "min": 0, "max": 10, "group": "Recommendations",
+                              "help": "Strategy weights as JSON, e.g. {\"for_you\": 1, \"trending\": 0.1}; "
+                                      "strategies: similar, bought_together, for_you, trending, "
+                                      "recently_viewed, buy_again."}
+       for slot in ("for_you", "similar", "bought_together", "trending", "recently_viewed", "buy_again")},
+    "recs_diversity_lambda": {"type": "float", "min": 0, "max": 1, "group": "Recommendations",
+                              "help": "MMR trade-off over categories: 1 = pure relevance, lower = more variety."},
+    "recs_candidate_pool": {"type": "int", "min": 5, "max": 2000, "group": "Recommendations",
+                            "help": "Candidates each strategy proposes before the business rules."},
+    "recs_trending_half_life_hours": {"type": "float", "min": 1, "max": 24 * 90, "group": "Recommendations",
+                                      "help": "How fast popularity fades in “Trending”."},
     "chat_enabled": {"type": "bool", "group": "Chat", "help": "Show the chat assistant on the shop's pages."},
     "chat_greeting": {"type": "str", "max_length": 500, "group": "Chat",
                       "help": "First message the assistant shows."},

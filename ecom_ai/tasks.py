@@ -155,3 +155,19 @@ def chat_generate_task(job: dict) -> None:
 def schedule_chat_generation(job: dict) -> None:
     """Queue a chat generation on the inference queue (not acks_late: a retry would answer twice)."""
     chat_generate_task.apply_async(args=[job], queue=ecom_ai_settings.QUEUES["inference"], expires=30)
+
+
+@shared_task(name="ecom_ai.refresh_recommendations", acks_late=True)
+def refresh_recommendations_task() -> dict:
+    """Rebuild the pair and item statistics recommendations read (periodic; idempotent)."""
+    from .services.recs_stats import refresh_all
+
+    return refresh_all()
+
+
+@shared_task(name="ecom_ai.forget_user", acks_late=True)
+def forget_user_task(user_id: int) -> dict:
+    """Delete everything ecom_ai holds about a user (idempotent)."""
+    from .services.privacy import forget_user
+
+    return forget_user(user_id)

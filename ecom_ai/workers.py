@@ -24,6 +24,7 @@ TASK_QUEUES = {
     "ecom_ai.embed_products": "inference",
     "ecom_ai.flush_embeddings": "inference",
     "ecom_ai.encode_query": "inference",
+    "ecom_ai.chat_generate": "inference",
     "ecom_ai.sweep_stale": "default",
     "ecom_ai.reembed_all": "default",
 }
@@ -39,8 +40,14 @@ def route_task(name: str, args: Any = None, kwargs: Any = None, options: Any = N
 
 
 def beat_schedule() -> dict[str, dict]:
-    """The periodic sweep that re-queues anything stale or missing, every ``STALE_SWEEP_MINUTES``."""
+    """ecom_ai's periodic work: the sweep that re-queues anything stale or missing (every
+    ``STALE_SWEEP_MINUTES``) and the refresh of the co-purchase / trending tables (every 10 minutes)."""
     return {
+        "ecom_ai.refresh_recommendations": {
+            "task": "ecom_ai.refresh_recommendations",
+            "schedule": timedelta(minutes=10),
+            "options": {"queue": ecom_ai_settings.QUEUES["default"], "expires": 600},
+        },
         "ecom_ai.sweep_stale": {
             "task": "ecom_ai.sweep_stale",
             "schedule": timedelta(minutes=float(ecom_ai_settings.STALE_SWEEP_MINUTES)),

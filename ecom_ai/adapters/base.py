@@ -124,6 +124,12 @@ class DefaultShopAdapter:
     def product_image_url(self, product: models.Model) -> str:
         return ""
 
+    def is_consumable(self, product: models.Model) -> bool:
+        """Whether customers buy this product again and again (coffee, toner): enables "buy again".
+
+        Default: the ``consumable`` entry of ``PRODUCT_FIELDS`` (False when unmapped or missing)."""
+        return bool(self._field(product, "consumable", False))
+
     # --- orders (implemented by the host) --------------------------------------------------
     def orders_for_user(self, user: Any, limit: int = 10) -> list[OrderInfo]:
         """The signed-in customer's own orders, newest first."""

@@ -5,5 +5,6 @@ from . import (  # noqa: F401,E402
     dashboard,
     experiments,
     products,
+    recs,
     tuning,
 )

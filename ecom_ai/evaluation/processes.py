@@ -16,8 +16,9 @@ from pathlib import Path
 class WorkerProcess:
     """``python -m celery -A APP worker`` in a subprocess, its log in a file; ready when it says so."""
 
-    def __init__(self, app: str, env: dict[str, str], log_path: Path, *, queues: str = "ecom_ai.inference,ecom_ai.default",
-                 name: str = "test", beat: bool = False, cwd: Path | None = None, extra: list[str] | None = None):
+    def __init__(self, app: str, env: dict[str, str], log_path: Path, *,
+                 queues: str = "ecom_ai.inference,ecom_ai.default", name: str = "test", beat: bool = False,
+                 cwd: Path | None = None, extra: list[str] | None = None):
         self.app, self.env, self.log_path, self.queues = app, env, Path(log_path), queues
         self.name, self.beat, self.cwd, self.extra = name, beat, cwd, list(extra or [])
         self.proc: subprocess.Popen | None = None

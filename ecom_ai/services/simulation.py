@@ -90,7 +90,7 @@ def simulate(
     first_day = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
     exp_start = first_day + timedelta(days=max(1, days // 3))
     exp_stop = now - timedelta(days=1)
-    arms = [("control", 50, {}), ("diverse", 50, {"rec_diversity_lambda": 0.5})]
+    arms = [("control", 50, {}), ("diverse", 50, {"recs_diversity_lambda": 0.5})]
     events: list[Event] = []
 
     def add(when: datetime, session: str, kind: str, **fields: Any) -> None:

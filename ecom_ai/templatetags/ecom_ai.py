@@ -17,3 +17,6 @@ def _merge(library: template.Library) -> None:
 from .chat_tags import register as _chat  # noqa: E402,I001
 
 _merge(_chat)
+from .recs_tags import register as _recs  # noqa: E402,I001
+
+_merge(_recs)

@@ -60,14 +60,14 @@ def test_settings_page_saves_valid_values_and_they_apply_at_once(admin_client):
         and "Guardrails" in page.content.decode()
     )
     response = admin_client.post(
-        url, settings_post(ef_search=240, chat_enabled=False, blend_for_you={"content": 1, "popular": 0.5})
+        url, settings_post(ef_search=240, chat_enabled=False, recs_blend_for_you={"content": 1, "popular": 0.5})
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     row = TuningSettings.objects.get()
     assert row.overrides == {
         "ef_search": 240,
         "chat_enabled": False,
-        "blend_for_you": {"content": 1.0, "popular": 0.5},
+        "recs_blend_for_you": {"content": 1.0, "popular": 0.5},
     }
     assert row.updated_by == "admin"
     values = runtime.tuning()
@@ -79,7 +79,7 @@ def test_settings_page_shows_clear_errors_and_saves_nothing(admin_client):
     response = admin_client.post(
         url,
         settings_post(
-            ef_search=3, blend_similar='{"content": -2}', search_fusion="magic", rec_diversity_lambda="lots"
+            ef_search=3, recs_blend_similar='{"content": -2}', search_fusion="magic", recs_diversity_lambda="lots"
         ),
     )
     html = response.content.decode()
@@ -95,7 +95,7 @@ def test_preview_without_a_recommender_says_so(admin_client, monkeypatch):
     monkeypatch.setitem(sys.modules, "ecom_ai.services.recommend", None)  # import raises ModuleNotFoundError
     response = admin_client.post(
         reverse("admin:ecom_ai_tuning_preview"),
-        {**settings_post(rec_diversity_lambda=0.8), "preview_slot": "for_you"},
+        {**settings_post(recs_diversity_lambda=0.8), "preview_slot": "for_you"},
     )
     assert response.status_code == 200
     assert "Recommendations not installed" in response.content.decode()
@@ -108,18 +108,18 @@ def test_preview_runs_the_recommender_under_the_unsaved_values(admin_client, dja
     seen = {}
 
     def recommend(slot, *, user=None, limit=8):  # stands in for the recommender another feature ships
-        seen.update(slot=slot, user=user, lam=runtime.tuning()["rec_diversity_lambda"])
+        seen.update(slot=slot, user=user, lam=runtime.tuning()["recs_diversity_lambda"])
         return [{"product_ref": "p1", "score": 0.9, "strategy": "content"}]
 
     monkeypatch.setitem(sys.modules, "ecom_ai.services.recommend", types.SimpleNamespace(recommend=recommend))
     response = admin_client.post(
         reverse("admin:ecom_ai_tuning_preview"),
-        {**settings_post(rec_diversity_lambda=0.8), "preview_slot": "similar", "preview_customer": "carla"},
+        {**settings_post(recs_diversity_lambda=0.8), "preview_slot": "similar", "preview_customer": "carla"},
     )
     html = response.content.decode()
     assert seen == {"slot": "similar", "user": customer, "lam": 0.8}
-    assert "Oak bench" in html and "rec_diversity_lambda" in html
-    assert runtime.tuning()["rec_diversity_lambda"] == runtime.DEFAULTS["rec_diversity_lambda"]
+    assert "Oak bench" in html and "recs_diversity_lambda" in html
+    assert runtime.tuning()["recs_diversity_lambda"] == runtime.DEFAULTS["recs_diversity_lambda"]
     bad = admin_client.post(
         reverse("admin:ecom_ai_tuning_preview"),
         {**settings_post(ef_search=1), "preview_slot": "similar", "preview_customer": "nobody"},
@@ -276,7 +276,7 @@ def test_simulated_traffic_is_labelled_and_loads_once(admin_client):
         reverse("admin:ecom_ai_experiment_promote", args=[exp.pk]), {"arm": "diverse"}
     )
     assert response.status_code == 302
-    assert runtime.tuning()["rec_diversity_lambda"] == 0.5
+    assert runtime.tuning()["recs_diversity_lambda"] == 0.5
     assert admin_client.get(reverse("admin:ecom_ai_experiment_promote", args=[exp.pk])).status_code == 405
 
 

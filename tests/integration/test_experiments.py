@@ -38,7 +38,7 @@ def make_experiment(key="exp1", slot="for_you", status="running", **kw) -> Exper
         **kw,
     )
     Variant.objects.create(experiment=exp, key="control", is_control=True, weight=50)
-    Variant.objects.create(experiment=exp, key="diverse", weight=50, overrides={"rec_diversity_lambda": 0.6})
+    Variant.objects.create(experiment=exp, key="diverse", weight=50, overrides={"recs_diversity_lambda": 0.6})
     return exp
 
 
@@ -49,7 +49,7 @@ def test_assign_is_deterministic_and_splits_traffic():
     assert arms[7] == service.assign({"session_key": "sess-7"}, "for_you")
     diverse = [a for a in arms if a[1] == "diverse"]
     assert 900 < len(diverse) < 1100
-    assert diverse[0][2] == {"rec_diversity_lambda": 0.6}
+    assert diverse[0][2] == {"recs_diversity_lambda": 0.6}
     assert service.assign((None, "sess-1"), "similar") == ("", "", {})  # no experiment on that slot
     assert service.assign((None, ""), "for_you") == ("", "", {})  # nobody to bucket
 
@@ -65,7 +65,7 @@ def test_stopping_takes_effect_immediately_and_strategy_arms_set_the_blend():
     assert service.assign((5, "s"), "similar") == (
         "exp2",
         "content_only",
-        {"blend_similar": {"content": 1.0}},
+        {"recs_blend_similar": {"content": 1.0}},
     )
 
 
@@ -147,7 +147,7 @@ def test_results_per_arm_and_promote_the_winner():
     service.promote(exp, best.key, by="tester")
     exp.refresh_from_db()
     assert exp.winner == "diverse" and exp.status == "stopped"
-    assert runtime.tuning()["rec_diversity_lambda"] == 0.6
+    assert runtime.tuning()["recs_diversity_lambda"] == 0.6
 
 
 def test_deleting_a_variant_reaches_assignment_at_once():

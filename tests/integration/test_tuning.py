@@ -53,9 +53,9 @@ def test_loaded_once_per_request(django_assert_num_queries):
 
 
 def test_overlay_applies_unsaved_values_only_inside_the_block():
-    with service.overlay({"rec_diversity_lambda": 0.9}):
-        assert runtime.tuning()["rec_diversity_lambda"] == 0.9
-    assert runtime.tuning()["rec_diversity_lambda"] == runtime.DEFAULTS["rec_diversity_lambda"]
+    with service.overlay({"recs_diversity_lambda": 0.9}):
+        assert runtime.tuning()["recs_diversity_lambda"] == 0.9
+    assert runtime.tuning()["recs_diversity_lambda"] == runtime.DEFAULTS["recs_diversity_lambda"]
 
 
 def test_new_default_keys_need_no_migration_and_are_validated(monkeypatch):
@@ -71,11 +71,11 @@ def test_new_default_keys_need_no_migration_and_are_validated(monkeypatch):
     "key,value,message",
     [
         ("ef_search", 5, "at least 10"),
-        ("rec_diversity_lambda", 1.5, "at most 1"),
+        ("recs_diversity_lambda", 1.5, "at most 1"),
         ("chat_enabled", "yes", "true or false"),
         ("search_fusion", "magic", "Must be one of rrf, weighted"),
-        ("blend_for_you", {"content": -1}, "Weight of 'content' must be at least 0"),
-        ("blend_for_you", {"content": 0}, "At least one strategy"),
+        ("recs_blend_for_you", {"content": -1}, "Weight of 'content' must be at least 0"),
+        ("recs_blend_for_you", {"content": 0}, "At least one strategy"),
         ("chat_product_results", 2.5, "whole number"),
     ],
 )

@@ -1,4 +1,5 @@
-"""Load the demo catalogue (demo_shop/data/catalog.json), an admin and demo customers with orders.
+"""Load the demo catalogue (demo_shop/data/catalog.json), an admin and demo customers with orders
+and browsing history (ecom_ai events, so recommendations have something to work with).
 
 Idempotent: products are matched by SKU, customers by username; a second run changes nothing.
 """
@@ -103,6 +104,49 @@ def load_policies(path: Path = DATA.with_name("policies.json")) -> tuple[int, in
         return load_articles_file(path, embed=False)
 
 
+def load_browsing(seed: int = 11, sessions_per_customer: int = 3) -> int:
+    """Browsing history for the demo customers (ecom_ai events: views, cart adds, and their orders as
+    purchases) so "recommended for you", "trending" and "bought together" show something on first run.
+    Skipped for customers who already have events; returns the number of events written."""
+    from ecom_ai.models import Event
+    from ecom_ai.services.recs_stats import refresh_all
+
+    rng = random.Random(seed)
+    products = list(Product.objects.filter(source="demo", is_active=True).order_by("sku"))
+    if not products:
+        return 0
+    by_cat: dict[int, list[Product]] = {}
+    for p in products:
+        by_cat.setdefault(p.category_id, []).append(p)
+    now = timezone.now()
+    has_events = set(Event.objects.exclude(user=None).values_list("user_id", flat=True).distinct())
+    events: list[Event] = []
+    for user in User.objects.filter(is_staff=False).exclude(pk__in=has_events).order_by("pk"):
+        for order in Order.objects.filter(user=user).prefetch_related("lines"):
+            for line in order.lines.all():
+                if line.product_id:
+                    events.append(Event(user=user, product_ref=str(line.product_id), kind="purchase",
+                                        weight=5.0, value=line.line_total, context={"order": order.number},
+                                        created_at=order.created_at))
+        bought_cats = list(OrderLine.objects.filter(order__user=user)
+                           .values_list("product__category_id", flat=True))
+        for _ in range(sessions_per_customer):
+            start = now - timedelta(days=rng.randint(0, 30), minutes=rng.randint(0, 600))
+            cat = rng.choice(bought_cats) if bought_cats and rng.random() < 0.7 else rng.choice(list(by_cat))
+            pool = by_cat.get(cat) or products
+            for step, product in enumerate(rng.sample(pool, k=min(len(pool), rng.randint(3, 7)))):
+                at = start + timedelta(minutes=2 * step)
+                events.append(Event(user=user, product_ref=str(product.pk), kind="view", weight=1.0,
+                                    created_at=at))
+                if rng.random() < 0.15:
+                    events.append(Event(user=user, product_ref=str(product.pk), kind="add_to_cart",
+                                        weight=3.0,
+                                        created_at=at + timedelta(seconds=30)))
+    Event.objects.bulk_create(events, batch_size=2000)
+    refresh_all()
+    return len(events)
+
+
 class Command(BaseCommand):
     help = "Load the demo catalogue, an admin (admin/admin) and demo customers. Idempotent."
 
@@ -115,7 +159,9 @@ class Command(BaseCommand):
             if not User.objects.filter(username="admin").exists():
                 User.objects.create_superuser("admin", "admin@example.com", "admin")
             made = load_customers(customers)
+            browsing = load_browsing()
         articles = load_policies()
         self.stdout.write(f"catalogue: {created} created, {updated} updated, "
                           f"{Product.objects.count()} products; customers: {made} created; "
+                          f"browsing events: {browsing}; "
                           f"help articles: {articles[0]} created, {articles[1]} updated")

@@ -5,14 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
-from django.db import close_old_connections
 
 from ..backends.responders import InferenceUnavailable, Turn, get_responder
 from ..conf import ecom_ai_settings
@@ -23,60 +20,13 @@ from ..runtime import tuning
 from ..services.chat import conversations, ratelimit, tools
 from ..services.chat.agent import ChatAgent
 from ..services.chat.tools import ChatContext
+from .threads import off_loop, shutdown_chat_executor  # noqa: F401  (re-exported for tests)
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_CHARS = 16_000
 REDIS_TIMEOUT = 3.0  # seconds before a dead Redis becomes an error frame instead of a hang
 CLIENT_TYPES = {"hello", "message", "confirm", "feedback", "add_to_cart", "handoff", "ping"}
-
-
-_executor: ThreadPoolExecutor | None = None
-
-
-def chat_executor() -> ThreadPoolExecutor:
-    global _executor
-    if _executor is None:
-        _executor = ThreadPoolExecutor(
-            max_workers=int(ecom_ai_settings.CHAT.get("WORKER_THREADS", 8)), thread_name_prefix="ecom_ai_chat"
-        )
-    return _executor
-
-
-def shutdown_chat_executor() -> None:
-    """Stop the chat's threads (their database connections go with them); a new pool starts on demand."""
-    global _executor
-    if _executor is not None:
-        import threading
-
-        from django.db import connections
-
-        threads = len(getattr(_executor, "_threads", ()))
-        if threads:
-            barrier = threading.Barrier(threads, timeout=10)
-
-            def close_here() -> None:  # one call per thread: the barrier keeps each thread busy until all ran
-                connections.close_all()
-                barrier.wait()
-
-            for future in [_executor.submit(close_here) for _ in range(threads)]:
-                future.result()
-        _executor.shutdown(wait=True)
-        _executor = None
-
-
-def off_loop(fn):
-    """Run ``fn`` in the chat's thread pool, not Channels' single thread-sensitive one: turns of
-    different customers (database queries, query encoding) then overlap instead of queueing."""
-
-    def call(*args, **kwargs):
-        close_old_connections()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return sync_to_async(call, thread_sensitive=False, executor=chat_executor())
 
 
 @dataclass

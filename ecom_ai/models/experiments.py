@@ -152,5 +152,5 @@ class Variant(models.Model):
         """The tuning values this arm applies (its overrides, plus a one-strategy blend)."""
         values = dict(self.overrides or {})
         if self.strategy:
-            values[f"blend_{slot}"] = {self.strategy: 1.0}
+            values[f"recs_blend_{slot}"] = {self.strategy: 1.0}
         return values

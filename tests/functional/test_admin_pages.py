@@ -114,10 +114,10 @@ def test_preview_runs_the_recommender_under_the_unsaved_values(admin_client, dja
     monkeypatch.setitem(sys.modules, "ecom_ai.services.recommend", types.SimpleNamespace(recommend=recommend))
     response = admin_client.post(
         reverse("admin:ecom_ai_tuning_preview"),
-        {**settings_post(recs_diversity_lambda=0.8), "preview_slot": "similar", "preview_customer": "carla"},
+        {**settings_post(recs_diversity_lambda=0.55), "preview_slot": "similar", "preview_customer": "carla"},
     )
     html = response.content.decode()
-    assert seen == {"slot": "similar", "user": customer, "lam": 0.8}
+    assert seen == {"slot": "similar", "user": customer, "lam": 0.55}
     assert "Oak bench" in html and "recs_diversity_lambda" in html
     assert runtime.tuning()["recs_diversity_lambda"] == runtime.DEFAULTS["recs_diversity_lambda"]
     bad = admin_client.post(

@@ -57,6 +57,7 @@ def _port_open(port: int) -> bool:
 
 
 def _pid_alive(pid: int | None) -> bool:
+    """True while ``pid`` runs; a zombie (exited, not yet reaped by its parent) counts as gone."""
     if not pid:
         return False
     try:
@@ -65,7 +66,11 @@ def _pid_alive(pid: int | None) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def _pg_bin() -> Path:
@@ -249,11 +254,11 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     return not _pid_alive(pid)
 
 
-def _stop_pid(pid: int, stop, timeout: float = 30.0) -> None:
+def _stop_pid(name: str, pid: int, stop, timeout: float = 30.0) -> None:
     """Ask politely with ``stop()``, wait, and kill if the server does not go."""
     stop()
     if not _wait_gone(pid, timeout):
-        logger.warning("server %s did not stop in %.0fs; killing it", pid, timeout)
+        logger.warning("%s (pid %s) did not stop in %.0fs; killing it", name, pid, timeout)
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, 9)
         _wait_gone(pid, 5)
@@ -268,7 +273,7 @@ def stop_services(var_dir: Path | str, only: tuple[str, ...] | None = None) -> l
         pg = data.get("postgres")
         if pg and (only is None or "postgres" in only):
             if _pid_alive(pg.get("pid")):
-                _stop_pid(pg["pid"], lambda: subprocess.run(
+                _stop_pid("postgres", pg["pid"], lambda: subprocess.run(
                     [str(_pg_bin() / "pg_ctl"), "-D", pg["data"], "-m", "fast", "-w", "-t", "30", "stop"],
                     capture_output=True, **_pg_user_kwargs()))
                 stopped.append("postgres")
@@ -276,7 +281,7 @@ def stop_services(var_dir: Path | str, only: tuple[str, ...] | None = None) -> l
         rd = data.get("redis")
         if rd and (only is None or "redis" in only):
             if _pid_alive(rd.get("pid")):
-                _stop_pid(rd["pid"], lambda: os.kill(rd["pid"], 15))  # valkey saves and exits on SIGTERM
+                _stop_pid("valkey", rd["pid"], lambda: os.kill(rd["pid"], 15))  # valkey saves and exits on SIGTERM
                 stopped.append("redis")
             data.pop("redis")
         state.write(data)

@@ -148,13 +148,17 @@ def _load_saved() -> dict[str, Any]:
     if saved is not None:
         return saved
     try:
+        from django.db import transaction
+
         from ..models.tuning import TuningSettings
 
-        row = (
-            TuningSettings.objects.filter(pk=TuningSettings.SINGLETON_ID)
-            .values_list("overrides", flat=True)
-            .first()
-        )
+        # A savepoint, so that a failed read cannot abort the caller's transaction.
+        with transaction.atomic():
+            row = (
+                TuningSettings.objects.filter(pk=TuningSettings.SINGLETON_ID)
+                .values_list("overrides", flat=True)
+                .first()
+            )
         saved = row or {}
     except Exception:  # no table yet (migrations pending) or the database is down
         logger.warning("ecom_ai tuning: could not read saved settings; using defaults", exc_info=True)

@@ -73,6 +73,15 @@ def index_article(article: KnowledgeArticle, *, embed: bool = True) -> int:
     return len(sections)
 
 
+def _is_indexed(article: KnowledgeArticle, embed: bool) -> bool:
+    from ..indexing import current_model_key
+
+    chunks = article.chunks.all()
+    if not chunks.exists():
+        return False
+    return not embed or not chunks.exclude(model_key=current_model_key()).exists()
+
+
 def load_articles(items: Iterable[dict], *, embed: bool = True, url_pattern: str = "") -> tuple[int, int]:
     """Create or update articles from ``{"slug", "title", "body"[, "url"]}`` dicts; (created, updated).
 
@@ -84,6 +93,10 @@ def load_articles(items: Iterable[dict], *, embed: bool = True, url_pattern: str
         if not (slug and title and body):
             raise ValueError(f"article needs slug, title and body: {str(item)[:80]}")
         url = item.get("url") or (url_pattern.format(slug=slug) if url_pattern else "")
+        existing = KnowledgeArticle.objects.filter(slug=slug).first()
+        if (existing is not None and (existing.title, existing.body, existing.url, existing.is_published)
+                == (title, body, url, True) and _is_indexed(existing, embed)):
+            continue  # unchanged and already indexed: a repeated load changes nothing
         article, was_created = KnowledgeArticle.objects.update_or_create(
             slug=slug, defaults={"title": title, "body": body, "url": url, "is_published": True}
         )

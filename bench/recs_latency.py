@@ -82,6 +82,8 @@ def load(catalogue: str, users: int, max_embed: int | None, seed: int = 5) -> di
                 weight = {"view": 1.0, "add_to_cart": 3.0, "purchase": 5.0}[kind]
                 at += timedelta(minutes=rng.uniform(0.5, 30))
                 copy.write_row((f"{PREFIX}{n}", ref, kind, weight, "", "", "", "", "", "{}", at))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE ecom_ai_event")  # fresh statistics, or the pair self-join plans badly
     t0 = time.perf_counter()
     refreshed = refresh_all()
     with connection.cursor() as cursor:

@@ -29,7 +29,7 @@ DEFAULTS: dict[str, Any] = {
     # for_you falls back to embedding neighbours by itself when co-occurrence knows too little.
     "recs_blend_for_you": {"for_you": 1.0, "trending": 0.02},
     "recs_blend_similar": {"similar": 1.0, "bought_together": 0.1},
-    "recs_blend_bought_together": {"bought_together": 1.0, "similar": 0.05},
+    "recs_blend_bought_together": {"bought_together": 1.0},
     "recs_blend_trending": {"trending": 1.0},
     "recs_blend_recently_viewed": {"recently_viewed": 1.0},
     "recs_blend_buy_again": {"buy_again": 1.0},

@@ -59,3 +59,13 @@ def forget_user(user_id: int) -> dict[str, int]:
             removed[name] = int(hook(int(user_id)) or 0)
     logger.info("ecom_ai: forgot user %s: %s", user_id, removed)
     return removed
+
+
+def _delete_chats(user_id: int) -> int:
+    """The user's conversations with their messages (a conversation's messages cascade with it)."""
+    from ..models import Conversation
+
+    return Conversation.objects.filter(user_id=user_id).delete()[0]
+
+
+register_forget_hook("chat", _delete_chats)

@@ -145,7 +145,7 @@ def test_forget_user_command_deletes_events_and_runs_registered_hooks(capsys):
         privacy._HOOKS.clear()
         privacy._HOOKS.update(before)
     out = json.loads(capsys.readouterr().out)
-    assert out["removed"] == {"events": 2, "test_feature": 4} and calls == [user.pk]
+    assert out["removed"] == {"events": 2, "chat": 0, "test_feature": 4} and calls == [user.pk]
     assert list(Event.objects.values_list("product_ref", flat=True)) == ["3"]
 
 
@@ -160,3 +160,18 @@ def test_admin_action_forgets_selected_users(admin_client):
     assert response.status_code == 200
     assert any("ecom_ai forgot 1 user" in str(m) for m in response.context["messages"])
     assert not Event.objects.filter(user=user).exists()
+
+
+def test_forgetting_a_user_removes_their_conversations_and_messages(capsys):
+    from ecom_ai.models import Conversation, Message
+
+    user = User.objects.create_user("kit")
+    other = User.objects.create_user("lou")
+    mine = Conversation.objects.create(user=user, session_key="s-kit")
+    Message.objects.create(conversation=mine, role="user", text="where is my order DS-1234?")
+    theirs = Conversation.objects.create(user=other, session_key="s-lou")
+    call_command("ecom_ai_forget_user", "kit")
+    out = json.loads(capsys.readouterr().out)
+    assert out["removed"]["chat"] == 2  # the conversation and its message
+    assert list(Conversation.objects.values_list("pk", flat=True)) == [theirs.pk]
+    assert not Message.objects.filter(conversation_id=mine.pk).exists()

@@ -49,10 +49,15 @@ def embed_missing_inline(refs: list[str] | None = None, chunk: int = 512) -> dic
         qs = qs.filter(product_ref__in=refs)
     stale = list(qs.values_list("product_ref", flat=True))
     started = time.perf_counter()
-    with tqdm(total=len(stale), desc="embedding (cached afterwards)", unit="product", file=sys.stderr,
-              disable=not stale) as bar:
+    with tqdm(
+        total=len(stale),
+        desc="embedding (cached afterwards)",
+        unit="product",
+        file=sys.stderr,
+        disable=not stale,
+    ) as bar:
         for start in range(0, len(stale), chunk):
-            part = stale[start:start + chunk]
+            part = stale[start : start + chunk]
             embed_products(part)
             bar.update(len(part))
     return {"embedded_now": len(stale), "seconds": round(time.perf_counter() - started, 1)}

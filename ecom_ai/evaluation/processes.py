@@ -16,8 +16,18 @@ from pathlib import Path
 class WorkerProcess:
     """``python -m celery -A APP worker`` in a subprocess, its log in a file; ready when it says so."""
 
-    def __init__(self, app: str, env: dict[str, str], log_path: Path, *, queues: str = "ecom_ai.inference,ecom_ai.default",
-                 name: str = "test", beat: bool = False, cwd: Path | None = None, extra: list[str] | None = None):
+    def __init__(
+        self,
+        app: str,
+        env: dict[str, str],
+        log_path: Path,
+        *,
+        queues: str = "ecom_ai.inference,ecom_ai.default",
+        name: str = "test",
+        beat: bool = False,
+        cwd: Path | None = None,
+        extra: list[str] | None = None,
+    ):
         self.app, self.env, self.log_path, self.queues = app, env, Path(log_path), queues
         self.name, self.beat, self.cwd, self.extra = name, beat, cwd, list(extra or [])
         self.proc: subprocess.Popen | None = None
@@ -27,14 +37,38 @@ class WorkerProcess:
         """Start and wait until the worker consumes (its encoder is loaded by then)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
-        cmd = [sys.executable, "-m", "celery", "-A", self.app, "worker", "-Q", self.queues, "--pool", "solo",
-               "-n", f"{self.name}-{os.getpid()}-{time.monotonic_ns()}@%h", "-l", "INFO",
-               "--without-gossip", "--without-mingle", "--without-heartbeat", *self.extra]
+        cmd = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            self.app,
+            "worker",
+            "-Q",
+            self.queues,
+            "--pool",
+            "solo",
+            "-n",
+            f"{self.name}-{os.getpid()}-{time.monotonic_ns()}@%h",
+            "-l",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            *self.extra,
+        ]
         if self.beat:
             cmd += ["-B", "-s", str(self.log_path.with_suffix(".beat-schedule"))]
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
-        self.proc = subprocess.Popen(cmd, env=self.env, cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            env=self.env,
+            cwd=self.cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while " ready." not in self.log_text():
@@ -100,9 +134,24 @@ class PrivateValkey:
         log = open(self.directory / "valkey.log", "ab")  # noqa: SIM115
         # No persistence: a restart loses every queued message and set, the worst case for us.
         self.proc = subprocess.Popen(
-            [str(_valkey_bin()), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory),
-             "--save", "", "--appendonly", "no"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            [
+                str(_valkey_bin()),
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.directory),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
         deadline = time.monotonic() + 10
         while not _port_open(self.port):

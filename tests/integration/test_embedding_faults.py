@@ -14,7 +14,13 @@ from ecom_ai.core.documents import ProductDocument
 from ecom_ai.evaluation.processes import PrivateValkey
 from ecom_ai.models import IndexedProduct
 from ecom_ai.services.freshness import reembed_everything, refresh_products
-from ecom_ai.services.indexing import coverage, current_model_key, embed_products, index_documents, sync_products
+from ecom_ai.services.indexing import (
+    coverage,
+    current_model_key,
+    embed_products,
+    index_documents,
+    sync_products,
+)
 from ecom_ai.services.vectors import index_name
 from tests.factories import make_product
 from tests.integration.test_embedding_worker import fresh_count, wait_until
@@ -58,8 +64,12 @@ def test_odd_host_products_get_a_sane_vector_or_a_logged_skip_in_one_batch(encod
 @pytest.mark.django_db
 def test_documents_with_nul_bytes_and_lone_surrogates_are_stored_not_crashed(encoder):
     docs = [
-        ProductDocument(ref="nul-1", title="Kettle\x00 with NUL", description="a\x00b",
-                        attributes={"co\x00lour": "re\x00d"}),
+        ProductDocument(
+            ref="nul-1",
+            title="Kettle\x00 with NUL",
+            description="a\x00b",
+            attributes={"co\x00lour": "re\x00d"},
+        ),
         ProductDocument(ref="surrogate-1", title="Broken \ud800 surrogate", description="\udfff"),
         ProductDocument(ref="ok-1", title="Ordinary teapot"),
     ]
@@ -138,6 +148,7 @@ def test_broker_restart_while_saving_leaves_nothing_stale_for_good(celery_worker
             def all_fresh_and_current() -> bool:
                 rows = IndexedProduct.objects.filter(product_ref__in=refs)
                 return fresh_count(refs) == len(refs) and all("renamed" in r.title for r in rows)
+
             wait_until(all_fresh_and_current, timeout=120, interval=0.5)
     finally:
         valkey.kill()

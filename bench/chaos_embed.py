@@ -89,7 +89,7 @@ def main() -> int:
                     "demo_shop", dict(env, **extra), log, beat=True, cwd=ROOT, name=f"chaos{len(workers)}"
                 )
                 workers.append(worker)
-                return worker.start()
+                return worker.start(supervise=True)
 
             model_key = current_model_key()
             # Phase 1: SIGKILL the inference worker in the middle of a batch.
@@ -161,6 +161,7 @@ def main() -> int:
                 "flush_redelivered_after_kill": redelivered,
                 "saves_not_queued_during_outage": failures.count,
                 "recovered_after_broker_restart_s": round(recover_broker, 1) if recover_broker else None,
+                "worker_restarts_by_supervisor": sum(w.restarts for w in workers),
             }
         )
     )

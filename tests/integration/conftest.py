@@ -60,11 +60,12 @@ def celery_worker(request, output_dir):
 
     def start(**env_overrides: str) -> WorkerProcess:
         beat = env_overrides.pop("beat", None) == "1"
+        supervise = env_overrides.pop("supervise", None) == "1"
         worker = WorkerProcess(
             "demo_shop", worker_env(**env_overrides), log, cwd=ROOT, beat=beat, name=f"w{len(started)}"
         )
         started.append(worker)
-        return worker.start()
+        return worker.start(supervise=supervise)
 
     yield start
     for worker in started:

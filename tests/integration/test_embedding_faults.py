@@ -126,12 +126,15 @@ def producer_broker(url: str, settings):
 def test_broker_restart_while_saving_leaves_nothing_stale_for_good(celery_worker, settings, tmp_path, caplog):
     """A private Valkey (no persistence) is killed while products are saved: queued flushes, the
     pending set and saves made while it is down are lost. The periodic sweep (beat, every 6 s here)
-    compares shop and index and re-queues them."""
+    compares shop and index and re-queues them. The worker runs under a supervisor (restart on
+    exit), as in production: kombu may end a worker that loses the broker mid-task."""
     valkey = PrivateValkey(tmp_path / "valkey").start()
     broker = valkey.url + "/8"
     try:
         with producer_broker(broker, settings):
-            celery_worker(REDIS_URL=valkey.url, beat="1", ECOM_AI_STALE_SWEEP_MINUTES="0.1")
+            worker = celery_worker(
+                REDIS_URL=valkey.url, beat="1", supervise="1", ECOM_AI_STALE_SWEEP_MINUTES="0.1"
+            )
             products = [make_product(f"Broker lamp {i}") for i in range(20)]
             with caplog.at_level(logging.ERROR, logger="ecom_ai"):
                 for i, product in enumerate(products):
@@ -149,6 +152,7 @@ def test_broker_restart_while_saving_leaves_nothing_stale_for_good(celery_worker
                 rows = IndexedProduct.objects.filter(product_ref__in=refs)
                 return fresh_count(refs) == len(refs) and all("renamed" in r.title for r in rows)
 
-            wait_until(all_fresh_and_current, timeout=120, interval=0.5)
+            wait_until(all_fresh_and_current, timeout=180, interval=0.5)
+            print(f"worker restarts by the supervisor: {worker.restarts}")
     finally:
         valkey.kill()

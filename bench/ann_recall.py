@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEFAULT_DATASET, embed_missing_inline, index_catalogue, setup_django  # noqa: E402
+from support import DEFAULT_DATASET, embed_missing_inline, index_catalogue, setup_django  # noqa: E402
 
 
 def _queries(dataset: Path, titles: list[str], count: int, seed: int = 13) -> list[str]:

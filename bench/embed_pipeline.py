@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEFAULT_DATASET, ROOT, index_catalogue, setup_django  # noqa: E402
+from support import DEFAULT_DATASET, ROOT, index_catalogue, setup_django  # noqa: E402
 
 BENCH_REDIS_DB_BASE = "12"  # its own Redis databases: a running demo never sees these tasks
 

@@ -1,4 +1,4 @@
-"""Shared set-up for the benchmarks: Django, the scratch database, the Icecat catalogue in it."""
+"""Shared set-up for the benchmarks (a package: `make bench` runs only bench/*.py): Django, Icecat."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATASET = ROOT.parent / "shared" / "datasets" / "chorus_icecat_search"
 
 

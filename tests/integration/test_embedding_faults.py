@@ -156,3 +156,21 @@ def test_broker_restart_while_saving_leaves_nothing_stale_for_good(celery_worker
             print(f"worker restarts by the supervisor: {worker.restarts}")
     finally:
         valkey.kill()
+
+
+@pytest.mark.django_db
+def test_a_second_full_sync_rewrites_nothing(settings):
+    """The sweep's full sync must cost reads only when nothing changed."""
+    settings.ECOM_AI = {**settings.ECOM_AI, "SIGNAL_PROCESSOR": "none"}
+    products = [make_product(f"Sync mug {i}", price="4.50") for i in range(3)]
+    sync_products()
+    before = dict(IndexedProduct.objects.values_list("product_ref", "updated_at"))
+    result = sync_products()
+    assert result.upserted == 3 and sorted(result.stale_refs) == sorted(str(p.pk) for p in products)
+    assert dict(IndexedProduct.objects.values_list("product_ref", "updated_at")) == before
+    products[0].price = "5.00"
+    products[0].save()
+    sync_products()
+    after = dict(IndexedProduct.objects.values_list("product_ref", "updated_at"))
+    assert after[str(products[0].pk)] != before[str(products[0].pk)]
+    assert after[str(products[1].pk)] == before[str(products[1].pk)]

@@ -46,6 +46,7 @@ def _wait(predicate, timeout: float) -> float | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--products", type=int, default=150)
+    parser.add_argument("--dataset", type=Path, default=None, help="accepted for `make bench`; not used")
     parser.add_argument("--timeout", type=float, default=300)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))

@@ -161,9 +161,10 @@ def sync_products(refs: Iterable[str] | None = None) -> SyncResult:
         known = set(ref_list)
         gone = [r for r in IndexedProduct.objects.values_list("product_ref", flat=True) if r not in known]
         for start in range(0, len(gone), 1000):
-            result.deleted += IndexedProduct.objects.filter(
-                product_ref__in=gone[start : start + 1000]
-            ).delete()[0]
+            chunk = gone[start : start + 1000]
+            # A product created while this sync ran is not in ``ref_list``: ask the shop again.
+            chunk = [r for r in chunk if r not in adapter.get_products(chunk)]
+            result.deleted += IndexedProduct.objects.filter(product_ref__in=chunk).delete()[0]
     return result
 
 

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEFAULT_DATASET, embed_missing_inline, index_catalogue, setup_django  # noqa: E402
+from support import DEFAULT_DATASET, embed_missing_inline, index_catalogue, setup_django  # noqa: E402
 
 
 def _queries(dataset: Path, titles: list[str], count: int, seed: int = 13) -> list[str]:
@@ -47,7 +47,9 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--limit", type=int, default=None, help="only the first N products (default: all)")
-    parser.add_argument("--ef-search", type=int, default=None, help="default: the shipped VECTOR_INDEX ef_search")
+    parser.add_argument(
+        "--ef-search", type=int, default=None, help="default: the shipped VECTOR_INDEX ef_search"
+    )
     args = parser.parse_args()
     setup_django()
 
@@ -90,19 +92,38 @@ def main() -> int:
         literal = "[" + ",".join(f"{x:.6f}" for x in query_vectors[0]) + "]"
         dims = encoder.dimensions
         with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN SELECT product_ref FROM ecom_ai_indexedproduct WHERE model_key = %s AND "
-                           f"embedding IS NOT NULL ORDER BY (embedding::vector({dims})) <=> %s::vector({dims}) "
-                           f"LIMIT 10", [model_key, literal])
+            cursor.execute(
+                f"EXPLAIN SELECT product_ref FROM ecom_ai_indexedproduct WHERE model_key = %s AND "
+                f"embedding IS NOT NULL ORDER BY (embedding::vector({dims})) <=> %s::vector({dims}) "
+                f"LIMIT 10",
+                [model_key, literal],
+            )
             index_used = index_name(model_key, dims) in " ".join(r[0] for r in cursor.fetchall())
     recall = statistics.fmean(recalls)
-    print(json.dumps({
-        "bench": "ann_recall", "products": len(refs), "vectors": vectors, "queries": len(queries), "k": args.k,
-        "m": int(options["m"]), "ef_construction": int(options["ef_construction"]), "ef_search": ef_search,
-        "recall_at_10": round(recall, 4), "target": 0.98, "meets_target": recall >= 0.98,
-        "hnsw_p50_ms": round(_pct(hnsw_ms, 0.5), 2), "hnsw_p95_ms": round(_pct(hnsw_ms, 0.95), 2),
-        "exact_p50_ms": round(_pct(exact_ms, 0.5), 2), "exact_p95_ms": round(_pct(exact_ms, 0.95), 2),
-        "index_used": index_used, "index_build_s": round(index_seconds, 1), "embedded_this_run": cache["embedded_now"],
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "ann_recall",
+                "products": len(refs),
+                "vectors": vectors,
+                "queries": len(queries),
+                "k": args.k,
+                "m": int(options["m"]),
+                "ef_construction": int(options["ef_construction"]),
+                "ef_search": ef_search,
+                "recall_at_10": round(recall, 4),
+                "target": 0.98,
+                "meets_target": recall >= 0.98,
+                "hnsw_p50_ms": round(_pct(hnsw_ms, 0.5), 2),
+                "hnsw_p95_ms": round(_pct(hnsw_ms, 0.95), 2),
+                "exact_p50_ms": round(_pct(exact_ms, 0.5), 2),
+                "exact_p95_ms": round(_pct(exact_ms, 0.95), 2),
+                "index_used": index_used,
+                "index_build_s": round(index_seconds, 1),
+                "embedded_this_run": cache["embedded_now"],
+            }
+        )
+    )
     return 0
 
 

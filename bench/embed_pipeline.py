@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEFAULT_DATASET, ROOT, index_catalogue, setup_django  # noqa: E402
+from support import DEFAULT_DATASET, ROOT, index_catalogue, setup_django  # noqa: E402
 
 BENCH_REDIS_DB_BASE = "12"  # its own Redis databases: a running demo never sees these tasks
 
@@ -57,19 +57,36 @@ def main() -> int:
 
         def raw() -> float:
             t = time.perf_counter()
-            encoder.model.encode(prepared, batch_size=batch_size, normalize_embeddings=True,
-                                 convert_to_numpy=True, show_progress_bar=False)
+            encoder.model.encode(
+                prepared,
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
             return len(prepared) / (time.perf_counter() - t)
 
         raw_before = raw()
         for client_url in (settings.CELERY_BROKER_URL, settings.CELERY_RESULT_BACKEND):
             redis.Redis.from_url(client_url).flushdb()
         db = connection.settings_dict
-        env = dict(os.environ, DJANGO_SETTINGS_MODULE="demo_shop.settings", REDIS_URL=settings.REDIS_URL,
-                   REDIS_DB_BASE=BENCH_REDIS_DB_BASE, DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:"
-                   f"{db['PORT']}/{db_name}", ECOM_AI_LOG_LEVEL="INFO", PYTHONUNBUFFERED="1")
-        worker = WorkerProcess("demo_shop", env, ROOT / "var" / "logs" / "bench-embed-worker.log",
-                               queues=ecom_ai_settings.QUEUES["inference"], name="bench", cwd=ROOT).start()
+        env = dict(
+            os.environ,
+            DJANGO_SETTINGS_MODULE="demo_shop.settings",
+            REDIS_URL=settings.REDIS_URL,
+            REDIS_DB_BASE=BENCH_REDIS_DB_BASE,
+            DATABASE_URL=f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db_name}",
+            ECOM_AI_LOG_LEVEL="INFO",
+            PYTHONUNBUFFERED="1",
+        )
+        worker = WorkerProcess(
+            "demo_shop",
+            env,
+            ROOT / "var" / "logs" / "bench-embed-worker.log",
+            queues=ecom_ai_settings.QUEUES["inference"],
+            name="bench",
+            cwd=ROOT,
+        ).start()
         try:
             IndexedProduct.objects.filter(product_ref__in=refs).update(embedded_hash="")
             stale = IndexedProduct.objects.stale(encoder.model_key).filter(product_ref__in=refs)
@@ -85,14 +102,26 @@ def main() -> int:
         raw_after = raw()
     raw_rate = statistics.fmean([raw_before, raw_after])
     pipeline_rate = len(refs) / pipeline_seconds
-    print(json.dumps({
-        "bench": "embed_pipeline", "products": len(refs), "batch_size": batch_size,
-        "chunk_size": ecom_ai_settings.EMBED_CHUNK_SIZE, "tasks": tasks, "device": getattr(encoder, "device", "?"),
-        "raw_per_s": round(raw_rate, 2), "raw_before_per_s": round(raw_before, 2),
-        "raw_after_per_s": round(raw_after, 2), "pipeline_per_s": round(pipeline_rate, 2),
-        "pipeline_seconds": round(pipeline_seconds, 2), "pipeline_over_raw": round(pipeline_rate / raw_rate, 3),
-        "target": 0.90, "meets_target": pipeline_rate / raw_rate >= 0.90,
-    }))
+    print(
+        json.dumps(
+            {
+                "bench": "embed_pipeline",
+                "products": len(refs),
+                "batch_size": batch_size,
+                "chunk_size": ecom_ai_settings.EMBED_CHUNK_SIZE,
+                "tasks": tasks,
+                "device": getattr(encoder, "device", "?"),
+                "raw_per_s": round(raw_rate, 2),
+                "raw_before_per_s": round(raw_before, 2),
+                "raw_after_per_s": round(raw_after, 2),
+                "pipeline_per_s": round(pipeline_rate, 2),
+                "pipeline_seconds": round(pipeline_seconds, 2),
+                "pipeline_over_raw": round(pipeline_rate / raw_rate, 3),
+                "target": 0.90,
+                "meets_target": pipeline_rate / raw_rate >= 0.90,
+            }
+        )
+    )
     return 0
 
 

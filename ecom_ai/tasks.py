@@ -23,14 +23,16 @@ RETRY_MAX = 6
 
 def _backoff(retries: int) -> float:
     """Exponential backoff with jitter: ~1, 2, 4 … 60 seconds."""
-    return min(60.0, 2.0 ** retries) * random.uniform(0.8, 1.2)
+    return min(60.0, 2.0**retries) * random.uniform(0.8, 1.2)
 
 
 def _queue(kind: str) -> str:
     return ecom_ai_settings.QUEUES[kind]
 
 
-@shared_task(name="ecom_ai.embed_products", bind=True, acks_late=True, max_retries=RETRY_MAX, ignore_result=True)
+@shared_task(
+    name="ecom_ai.embed_products", bind=True, acks_late=True, max_retries=RETRY_MAX, ignore_result=True
+)
 def embed_products_task(self, refs: list[str], sync: bool = True) -> dict:
     """Sync (unless ``sync=False``) and embed the given products; idempotent."""
     from .services.freshness import refresh_products
@@ -38,11 +40,15 @@ def embed_products_task(self, refs: list[str], sync: bool = True) -> dict:
     try:
         return refresh_products(refs, sync=sync)
     except Exception as exc:
-        logger.warning("embedding %d products failed (%s); retry %d", len(refs), exc, self.request.retries + 1)
+        logger.warning(
+            "embedding %d products failed (%s); retry %d", len(refs), exc, self.request.retries + 1
+        )
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
 
 
-@shared_task(name="ecom_ai.flush_embeddings", bind=True, acks_late=True, max_retries=RETRY_MAX, ignore_result=True)
+@shared_task(
+    name="ecom_ai.flush_embeddings", bind=True, acks_late=True, max_retries=RETRY_MAX, ignore_result=True
+)
 def flush_embeddings_task(self) -> dict:
     """Drain the pending-products set in chunks: sync and embed each chunk (the coalesced batch)."""
     from .services import embedding_queue
@@ -60,8 +66,9 @@ def flush_embeddings_task(self) -> dict:
     except Exception as exc:
         logger.warning("flush failed (%s); retry %d", exc, self.request.retries + 1)
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
-    logger.info("flush: %(refs)d products, %(embedded)d embedded, %(skipped)d skipped, %(deleted)d deleted",
-                totals)
+    logger.info(
+        "flush: %(refs)d products, %(embedded)d embedded, %(skipped)d skipped, %(deleted)d deleted", totals
+    )
     return totals
 
 
@@ -97,12 +104,15 @@ def encode_query_task(text: str) -> list[float]:
 
 # --- what the rest of ecom_ai calls ----------------------------------------------------------------
 
+
 def schedule_embedding(refs: list[str]) -> None:
     """Queue products for a coalesced embedding batch (call on commit)."""
     from .services import embedding_queue
 
     embedding_queue.queue_products(
-        refs, lambda countdown: flush_embeddings_task.apply_async(countdown=countdown, queue=_queue("inference")))
+        refs,
+        lambda countdown: flush_embeddings_task.apply_async(countdown=countdown, queue=_queue("inference")),
+    )
 
 
 def enqueue_embed_batches(refs: list[str], *, sync: bool = True, chunk_size: int | None = None) -> int:
@@ -110,8 +120,9 @@ def enqueue_embed_batches(refs: list[str], *, sync: bool = True, chunk_size: int
     chunk_size = chunk_size or ecom_ai_settings.EMBED_CHUNK_SIZE
     tasks = 0
     for start in range(0, len(refs), chunk_size):
-        embed_products_task.apply_async(args=[refs[start:start + chunk_size]], kwargs={"sync": sync},
-                                        queue=_queue("inference"))
+        embed_products_task.apply_async(
+            args=[refs[start : start + chunk_size]], kwargs={"sync": sync}, queue=_queue("inference")
+        )
         tasks += 1
     return tasks
 
@@ -141,7 +152,9 @@ def _load_encoder_before_first_task(sender=None, **kwargs) -> None:
         from .backends import get_encoder
 
         encoder = get_encoder()
-        logger.info("inference worker: encoder %s ready on %s", encoder.model_key, getattr(encoder, "device", "?"))
+        logger.info(
+            "inference worker: encoder %s ready on %s", encoder.model_key, getattr(encoder, "device", "?")
+        )
 
 
 @shared_task(name="ecom_ai.chat_generate", acks_late=False, ignore_result=True)

@@ -30,8 +30,9 @@ TASK_QUEUES = {
 }
 
 
-def route_task(name: str, args: Any = None, kwargs: Any = None, options: Any = None, task: Any = None,
-               **kw: Any) -> dict | None:
+def route_task(
+    name: str, args: Any = None, kwargs: Any = None, options: Any = None, task: Any = None, **kw: Any
+) -> dict | None:
     """A Celery router (``task_routes`` entry): ecom_ai's tasks to their queue, others untouched."""
     kind = TASK_QUEUES.get(name)
     if kind is None and name.startswith("ecom_ai."):
@@ -51,8 +52,10 @@ def beat_schedule() -> dict[str, dict]:
         "ecom_ai.sweep_stale": {
             "task": "ecom_ai.sweep_stale",
             "schedule": timedelta(minutes=float(ecom_ai_settings.STALE_SWEEP_MINUTES)),
-            "options": {"queue": ecom_ai_settings.QUEUES["default"],
-                        "expires": float(ecom_ai_settings.STALE_SWEEP_MINUTES) * 60},
+            "options": {
+                "queue": ecom_ai_settings.QUEUES["default"],
+                "expires": float(ecom_ai_settings.STALE_SWEEP_MINUTES) * 60,
+            },
         },
     }
 

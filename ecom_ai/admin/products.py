@@ -23,18 +23,40 @@ def coverage_chart() -> list[dict]:
         segments = []
         for name, count in parts:
             width = 100.0 * count / total
-            segments.append({"name": name, "count": count, "x": round(offset, 3), "width": round(width, 3),
-                             "colour": BAR_COLOURS[name]})
+            segments.append(
+                {
+                    "name": name,
+                    "count": count,
+                    "x": round(offset, 3),
+                    "width": round(width, 3),
+                    "colour": BAR_COLOURS[name],
+                }
+            )
             offset += width
-        rows.append({"model_key": item["model_key"], "current": item["current"], "segments": segments,
-                     "total": total if any(c for _, c in parts) else 0})
+        rows.append(
+            {
+                "model_key": item["model_key"],
+                "current": item["current"],
+                "segments": segments,
+                "total": total if any(c for _, c in parts) else 0,
+            }
+        )
     return rows
 
 
 @admin.register(IndexedProduct)
 class IndexedProductAdmin(admin.ModelAdmin):
-    list_display = ["product_ref", "title", "category", "brand", "in_stock", "model_key", "is_fresh_display",
-                    "embedded_at", "skip_reason"]
+    list_display = [
+        "product_ref",
+        "title",
+        "category",
+        "brand",
+        "in_stock",
+        "model_key",
+        "is_fresh_display",
+        "embedded_at",
+        "skip_reason",
+    ]
     list_filter = ["in_stock", "is_visible", "model_key", "category"]
     search_fields = ["product_ref", "title", "brand"]
     readonly_fields = [f.name for f in IndexedProduct._meta.fields]
@@ -53,8 +75,14 @@ class IndexedProductAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         urls = super().get_urls()
-        return [path("reembed-all/", self.admin_site.admin_view(self.reembed_all_view),
-                     name="ecom_ai_indexedproduct_reembed_all"), *urls]
+        return [
+            path(
+                "reembed-all/",
+                self.admin_site.admin_view(self.reembed_all_view),
+                name="ecom_ai_indexedproduct_reembed_all",
+            ),
+            *urls,
+        ]
 
     def reembed_all_view(self, request):
         """POST only (CSRF-protected by the admin): re-embed every product with the configured model."""
@@ -68,8 +96,11 @@ class IndexedProductAdmin(admin.ModelAdmin):
         except Exception as exc:  # broker down: say so instead of a server error
             self.message_user(request, f"Could not queue the re-embedding: {exc}", messages.ERROR)
         else:
-            self.message_user(request, "Re-embedding of the whole catalogue queued; coverage updates as it runs.",
-                              messages.SUCCESS)
+            self.message_user(
+                request,
+                "Re-embedding of the whole catalogue queued; coverage updates as it runs.",
+                messages.SUCCESS,
+            )
         return HttpResponseRedirect(reverse("admin:ecom_ai_indexedproduct_changelist"))
 
     def changelist_view(self, request, extra_context=None):
@@ -87,5 +118,6 @@ def _schedule_or_warn(request, model_admin, refs: list[str]) -> None:
     try:
         schedule_embedding(refs)
     except Exception as exc:
-        model_admin.message_user(request, f"Queued rows are marked stale; the sweep will embed them ({exc}).",
-                                 messages.WARNING)
+        model_admin.message_user(
+            request, f"Queued rows are marked stale; the sweep will embed them ({exc}).", messages.WARNING
+        )

@@ -50,8 +50,9 @@ def get_redis():
     url = redis_url()
     client = _clients.get(url)
     if client is None:
-        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=10,
-                                      health_check_interval=30)
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=2, socket_timeout=10, health_check_interval=30
+        )
         _clients[url] = client
     return client
 
@@ -63,7 +64,7 @@ def queue_products(refs: Iterable[str], schedule_flush: Callable[[float], None])
         return False
     client = get_redis()
     for start in range(0, len(refs), 5000):
-        client.sadd(PENDING, *refs[start:start + 5000])
+        client.sadd(PENDING, *refs[start : start + 5000])
     countdown = float(ecom_ai_settings.EMBED_COALESCE_SECONDS)
     # The flag expires on its own, so a flush lost with the broker cannot block later bursts for long.
     if not client.set(FLUSH_FLAG, "1", nx=True, ex=int(countdown) + 60):

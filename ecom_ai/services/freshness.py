@@ -21,8 +21,13 @@ def refresh_products(refs: Iterable[str], *, sync: bool = True) -> dict:
     else:
         stale = refs
     embedded = embed_products(stale) if stale else None
-    return {"refs": len(refs), "synced": synced, "deleted": deleted,
-            "embedded": embedded.embedded if embedded else 0, "skipped": embedded.skipped if embedded else 0}
+    return {
+        "refs": len(refs),
+        "synced": synced,
+        "deleted": deleted,
+        "embedded": embedded.embedded if embedded else 0,
+        "skipped": embedded.skipped if embedded else 0,
+    }
 
 
 def stale_refs() -> list[str]:
@@ -41,7 +46,9 @@ def sweep(enqueue: Callable[[list[str]], None]) -> dict:
     refs = stale_refs()
     if refs:
         enqueue(refs)
-    logger.info("sweep: %d products synced, %d deleted, %d queued", result.upserted, result.deleted, len(refs))
+    logger.info(
+        "sweep: %d products synced, %d deleted, %d queued", result.upserted, result.deleted, len(refs)
+    )
     return {"synced": result.upserted, "deleted": result.deleted, "queued": len(refs)}
 
 

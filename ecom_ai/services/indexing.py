@@ -54,17 +54,37 @@ def _safe(value: str) -> str:
 def _row_for(doc: ProductDocument, text: str, model_key: str) -> IndexedProduct:
     text = _safe(text[:MAX_TEXT_CHARS])
     return IndexedProduct(
-        product_ref=_safe(doc.ref)[:64], title=_safe(doc.title)[:500], brand=_safe(doc.brand)[:200],
-        category=_safe(doc.category)[:200], description=_safe(doc.description),
-        attributes={_safe(str(k)): _safe(str(v)) for k, v in (doc.attributes or {}).items()}, price=doc.price,
-        in_stock=doc.in_stock, is_visible=doc.is_visible, url=_safe(doc.url)[:500], text=text,
+        product_ref=_safe(doc.ref)[:64],
+        title=_safe(doc.title)[:500],
+        brand=_safe(doc.brand)[:200],
+        category=_safe(doc.category)[:200],
+        description=_safe(doc.description),
+        attributes={_safe(str(k)): _safe(str(v)) for k, v in (doc.attributes or {}).items()},
+        price=doc.price,
+        in_stock=doc.in_stock,
+        is_visible=doc.is_visible,
+        url=_safe(doc.url)[:500],
+        text=text,
         content_hash=content_hash(text, model_key),
         skip_reason="" if text.strip() else "empty text: no title, description or attributes",
     )
 
 
-_UPSERT_FIELDS = ["title", "brand", "category", "description", "attributes", "price", "in_stock", "is_visible",
-                  "url", "text", "content_hash", "skip_reason", "updated_at"]
+_UPSERT_FIELDS = [
+    "title",
+    "brand",
+    "category",
+    "description",
+    "attributes",
+    "price",
+    "in_stock",
+    "is_visible",
+    "url",
+    "text",
+    "content_hash",
+    "skip_reason",
+    "updated_at",
+]
 
 
 _COMPARED = [f for f in _UPSERT_FIELDS if f != "updated_at"]
@@ -74,8 +94,9 @@ def _changed_rows(chunk: list[IndexedProduct]) -> list[IndexedProduct]:
     """The rows of ``chunk`` that are new or differ from what is stored (unchanged rows are not rewritten)."""
     stored = {
         row[0]: row[1:]
-        for row in IndexedProduct.objects.filter(product_ref__in=[r.product_ref for r in chunk])
-        .values_list("product_ref", *_COMPARED)
+        for row in IndexedProduct.objects.filter(product_ref__in=[r.product_ref for r in chunk]).values_list(
+            "product_ref", *_COMPARED
+        )
     }
     changed = []
     for row in chunk:
@@ -102,13 +123,17 @@ def index_documents(documents: Iterable[ProductDocument], text_of=None) -> list[
     ordered = list(rows.values())
     stale: list[str] = []
     for start in range(0, len(ordered), 1000):
-        chunk = ordered[start:start + 1000]
+        chunk = ordered[start : start + 1000]
         changed = _changed_rows(chunk)
         if changed:
-            IndexedProduct.objects.bulk_create(changed, update_conflicts=True, unique_fields=["product_ref"],
-                                               update_fields=_UPSERT_FIELDS)
-        stale += list(IndexedProduct.objects.filter(product_ref__in=[r.product_ref for r in chunk])
-                      .stale(model_key).values_list("product_ref", flat=True))
+            IndexedProduct.objects.bulk_create(
+                changed, update_conflicts=True, unique_fields=["product_ref"], update_fields=_UPSERT_FIELDS
+            )
+        stale += list(
+            IndexedProduct.objects.filter(product_ref__in=[r.product_ref for r in chunk])
+            .stale(model_key)
+            .values_list("product_ref", flat=True)
+        )
     return stale
 
 
@@ -121,12 +146,13 @@ def sync_products(refs: Iterable[str] | None = None) -> SyncResult:
     result = SyncResult()
     ref_list = list(adapter.iter_product_refs()) if refs is None else [str(r) for r in refs]
     for start in range(0, len(ref_list), 1000):
-        chunk = ref_list[start:start + 1000]
+        chunk = ref_list[start : start + 1000]
         products = adapter.get_products(chunk)
         missing = [r for r in chunk if r not in products]
         with transaction.atomic():
             result.stale_refs += index_documents(
-                (adapter.product_document(p) for p in products.values()), text_of=adapter.product_text)
+                (adapter.product_document(p) for p in products.values()), text_of=adapter.product_text
+            )
             if missing:
                 result.deleted += IndexedProduct.objects.filter(product_ref__in=missing).delete()[0]
         result.upserted += len(products)
@@ -135,7 +161,10 @@ def sync_products(refs: Iterable[str] | None = None) -> SyncResult:
         known = set(ref_list)
         gone = [r for r in IndexedProduct.objects.values_list("product_ref", flat=True) if r not in known]
         for start in range(0, len(gone), 1000):
-            result.deleted += IndexedProduct.objects.filter(product_ref__in=gone[start:start + 1000]).delete()[0]
+            chunk = gone[start : start + 1000]
+            # A product created while this sync ran is not in ``ref_list``: ask the shop again.
+            chunk = [r for r in chunk if r not in adapter.get_products(chunk)]
+            result.deleted += IndexedProduct.objects.filter(product_ref__in=chunk).delete()[0]
     return result
 
 
@@ -189,9 +218,13 @@ def write_vectors(rows: Sequence[tuple[int, str, np.ndarray]], model_key: str) -
     dims = int(len(rows[0][2]))
     raw = _registered_raw_connection()
     with transaction.atomic(), raw.cursor() as cursor:
-        cursor.execute("CREATE TEMP TABLE IF NOT EXISTS ecom_ai_vector_buffer "
-                       "(id bigint, hash text, embedding vector) ON COMMIT DELETE ROWS")
-        with cursor.copy("COPY ecom_ai_vector_buffer (id, hash, embedding) FROM STDIN WITH (FORMAT BINARY)") as copy:
+        cursor.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS ecom_ai_vector_buffer "
+            "(id bigint, hash text, embedding vector) ON COMMIT DELETE ROWS"
+        )
+        with cursor.copy(
+            "COPY ecom_ai_vector_buffer (id, hash, embedding) FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy:
             copy.set_types(["int8", "text", "vector"])
             for pk, digest, vector in rows:
                 copy.write_row((pk, digest, np.asarray(vector, dtype=np.float32)))
@@ -219,8 +252,9 @@ def ensure_model_index(model_key: str, dimensions: int) -> None:
     _ensured.add((model_key, dimensions))
 
 
-def embed_products(refs: Iterable[str] | None = None, batch_size: int | None = None,
-                   chunk_size: int | None = None) -> EmbedResult:
+def embed_products(
+    refs: Iterable[str] | None = None, batch_size: int | None = None, chunk_size: int | None = None
+) -> EmbedResult:
     """Embed the stale rows among ``refs`` (or all stale rows). Idempotent and safe to repeat.
 
     Rows are read shortest text first, so each chunk holds texts of similar length (little padding);
@@ -240,12 +274,15 @@ def embed_products(refs: Iterable[str] | None = None, batch_size: int | None = N
         rows = list(qs.values_list("id", "text", "content_hash"))
     else:
         for start in range(0, len(ref_list), 5000):
-            rows += list(qs.filter(product_ref__in=ref_list[start:start + 5000])
-                         .values_list("id", "text", "content_hash"))
+            rows += list(
+                qs.filter(product_ref__in=ref_list[start : start + 5000]).values_list(
+                    "id", "text", "content_hash"
+                )
+            )
     rows.sort(key=lambda row: len(row[1]))
     result = EmbedResult(unchanged=0 if ref_list is None else max(0, len(ref_list) - len(rows)))
     for start in range(0, len(rows), chunk_size):
-        chunk = rows[start:start + chunk_size]
+        chunk = rows[start : start + chunk_size]
         t0 = time.perf_counter()
         vectors = _encode_isolating_failures(encoder, [text for _, text, _ in chunk], batch_size)
         result.encode_seconds += time.perf_counter() - t0
@@ -287,10 +324,25 @@ def coverage_by_model() -> list[dict]:
     """Coverage of the configured model first, then how many vectors each older model still holds."""
     current = current_model_key()
     rows = [{"model_key": current, "current": True, **coverage(current)}]
-    for item in (IndexedProduct.objects.exclude(model_key=current).exclude(embedding=None)
-                 .values("model_key").annotate(vectors=models.Count("id")).order_by("model_key")):
-        rows.append({"model_key": item["model_key"], "current": False, "fresh": 0, "stale": item["vectors"],
-                     "skipped": 0, "missing": 0, "indexed": item["vectors"], "products": rows[0]["products"]})
+    for item in (
+        IndexedProduct.objects.exclude(model_key=current)
+        .exclude(embedding=None)
+        .values("model_key")
+        .annotate(vectors=models.Count("id"))
+        .order_by("model_key")
+    ):
+        rows.append(
+            {
+                "model_key": item["model_key"],
+                "current": False,
+                "fresh": 0,
+                "stale": item["vectors"],
+                "skipped": 0,
+                "missing": 0,
+                "indexed": item["vectors"],
+                "products": rows[0]["products"],
+            }
+        )
     return rows
 
 

@@ -25,8 +25,11 @@ def _encode(text: str) -> np.ndarray:
 
             return encode_query_on_worker(text, float(ecom_ai_settings.QUERY_ENCODING_TIMEOUT))
         except Exception as exc:
-            logger.warning("query encoding on the inference queue failed (%s: %s); encoding inline",
-                           type(exc).__name__, exc)
+            logger.warning(
+                "query encoding on the inference queue failed (%s: %s); encoding inline",
+                type(exc).__name__,
+                exc,
+            )
     return get_encoder().encode_queries([text])[0]
 
 

@@ -19,9 +19,16 @@ def worker_env(**overrides: str) -> dict[str, str]:
     url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     if db.get("PASSWORD"):
         url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="demo_shop.settings_test", DATABASE_URL=url,
-               REDIS_URL=settings.REDIS_URL, REDIS_DB_BASE=str(settings.REDIS_DB_BASE), PYTHONUNBUFFERED="1",
-               HF_HUB_OFFLINE="1", ECOM_AI_LOG_LEVEL="INFO")
+    env = dict(
+        os.environ,
+        DJANGO_SETTINGS_MODULE="demo_shop.settings_test",
+        DATABASE_URL=url,
+        REDIS_URL=settings.REDIS_URL,
+        REDIS_DB_BASE=str(settings.REDIS_DB_BASE),
+        PYTHONUNBUFFERED="1",
+        HF_HUB_OFFLINE="1",
+        ECOM_AI_LOG_LEVEL="INFO",
+    )
     env.update(overrides)
     return env
 
@@ -53,10 +60,12 @@ def celery_worker(request, output_dir):
 
     def start(**env_overrides: str) -> WorkerProcess:
         beat = env_overrides.pop("beat", None) == "1"
-        worker = WorkerProcess("demo_shop", worker_env(**env_overrides), log, cwd=ROOT, beat=beat,
-                               name=f"w{len(started)}")
+        supervise = env_overrides.pop("supervise", None) == "1"
+        worker = WorkerProcess(
+            "demo_shop", worker_env(**env_overrides), log, cwd=ROOT, beat=beat, name=f"w{len(started)}"
+        )
         started.append(worker)
-        return worker.start()
+        return worker.start(supervise=supervise)
 
     yield start
     for worker in started:

@@ -14,7 +14,13 @@ from ecom_ai.core.documents import ProductDocument
 from ecom_ai.evaluation.processes import PrivateValkey
 from ecom_ai.models import IndexedProduct
 from ecom_ai.services.freshness import reembed_everything, refresh_products
-from ecom_ai.services.indexing import coverage, current_model_key, embed_products, index_documents, sync_products
+from ecom_ai.services.indexing import (
+    coverage,
+    current_model_key,
+    embed_products,
+    index_documents,
+    sync_products,
+)
 from ecom_ai.services.vectors import index_name
 from tests.factories import make_product
 from tests.integration.test_embedding_worker import fresh_count, wait_until
@@ -58,8 +64,12 @@ def test_odd_host_products_get_a_sane_vector_or_a_logged_skip_in_one_batch(encod
 @pytest.mark.django_db
 def test_documents_with_nul_bytes_and_lone_surrogates_are_stored_not_crashed(encoder):
     docs = [
-        ProductDocument(ref="nul-1", title="Kettle\x00 with NUL", description="a\x00b",
-                        attributes={"co\x00lour": "re\x00d"}),
+        ProductDocument(
+            ref="nul-1",
+            title="Kettle\x00 with NUL",
+            description="a\x00b",
+            attributes={"co\x00lour": "re\x00d"},
+        ),
         ProductDocument(ref="surrogate-1", title="Broken \ud800 surrogate", description="\udfff"),
         ProductDocument(ref="ok-1", title="Ordinary teapot"),
     ]
@@ -116,12 +126,15 @@ def producer_broker(url: str, settings):
 def test_broker_restart_while_saving_leaves_nothing_stale_for_good(celery_worker, settings, tmp_path, caplog):
     """A private Valkey (no persistence) is killed while products are saved: queued flushes, the
     pending set and saves made while it is down are lost. The periodic sweep (beat, every 6 s here)
-    compares shop and index and re-queues them."""
+    compares shop and index and re-queues them. The worker runs under a supervisor (restart on
+    exit), as in production: kombu may end a worker that loses the broker mid-task."""
     valkey = PrivateValkey(tmp_path / "valkey").start()
     broker = valkey.url + "/8"
     try:
         with producer_broker(broker, settings):
-            celery_worker(REDIS_URL=valkey.url, beat="1", ECOM_AI_STALE_SWEEP_MINUTES="0.1")
+            worker = celery_worker(
+                REDIS_URL=valkey.url, beat="1", supervise="1", ECOM_AI_STALE_SWEEP_MINUTES="0.1"
+            )
             products = [make_product(f"Broker lamp {i}") for i in range(20)]
             with caplog.at_level(logging.ERROR, logger="ecom_ai"):
                 for i, product in enumerate(products):
@@ -138,6 +151,26 @@ def test_broker_restart_while_saving_leaves_nothing_stale_for_good(celery_worker
             def all_fresh_and_current() -> bool:
                 rows = IndexedProduct.objects.filter(product_ref__in=refs)
                 return fresh_count(refs) == len(refs) and all("renamed" in r.title for r in rows)
-            wait_until(all_fresh_and_current, timeout=120, interval=0.5)
+
+            wait_until(all_fresh_and_current, timeout=180, interval=0.5)
+            print(f"worker restarts by the supervisor: {worker.restarts}")
     finally:
         valkey.kill()
+
+
+@pytest.mark.django_db
+def test_a_second_full_sync_rewrites_nothing(settings):
+    """The sweep's full sync must cost reads only when nothing changed."""
+    settings.ECOM_AI = {**settings.ECOM_AI, "SIGNAL_PROCESSOR": "none"}
+    products = [make_product(f"Sync mug {i}", price="4.50") for i in range(3)]
+    sync_products()
+    before = dict(IndexedProduct.objects.values_list("product_ref", "updated_at"))
+    result = sync_products()
+    assert result.upserted == 3 and sorted(result.stale_refs) == sorted(str(p.pk) for p in products)
+    assert dict(IndexedProduct.objects.values_list("product_ref", "updated_at")) == before
+    products[0].price = "5.00"
+    products[0].save()
+    sync_products()
+    after = dict(IndexedProduct.objects.values_list("product_ref", "updated_at"))
+    assert after[str(products[0].pk)] != before[str(products[0].pk)]
+    assert after[str(products[1].pk)] == before[str(products[1].pk)]

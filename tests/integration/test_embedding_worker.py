@@ -29,15 +29,21 @@ def fresh_count(refs) -> int:
 
 def test_burst_of_50_saves_is_coalesced_into_a_few_tasks_and_fresh_within_seconds(celery_worker):
     worker = celery_worker()
-    products = [make_product(f"Burst espresso grinder {i}", description="Conical burrs, 40 grind settings.")
-                for i in range(50)]
+    products = [
+        make_product(f"Burst espresso grinder {i}", description="Conical burrs, 40 grind settings.")
+        for i in range(50)
+    ]
     refs = [str(p.pk) for p in products]
     seconds = wait_until(lambda: fresh_count(refs) == 50, timeout=60)
     tasks = worker.received("ecom_ai.flush_embeddings") + worker.received("ecom_ai.embed_products")
     assert 1 <= tasks <= 5, f"50 saves became {tasks} tasks"
     assert seconds < 30
     row = IndexedProduct.objects.get(product_ref=refs[0])
-    assert row.dimensions == 384 and row.embedded_hash == row.content_hash and row.model_key == current_model_key()
+    assert (
+        row.dimensions == 384
+        and row.embedded_hash == row.content_hash
+        and row.model_key == current_model_key()
+    )
 
 
 def test_update_and_delete_reach_the_index_within_seconds(celery_worker):
@@ -54,6 +60,7 @@ def test_update_and_delete_reach_the_index_within_seconds(celery_worker):
     def updated() -> bool:
         row = IndexedProduct.objects.get(product_ref=str(kettle.pk))
         return row.embedded_hash == row.content_hash != old_hash and "Glass kettle" in row.text
+
     wait_until(updated, timeout=30)
     wait_until(lambda: not IndexedProduct.objects.filter(product_ref=str(other.pk)).exists(), timeout=30)
 

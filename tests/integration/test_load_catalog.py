@@ -1,4 +1,4 @@
-"""``manage.py load_catalog --icecat DIR`` on a small zip made here: imports, and a second run changes nothing."""
+"""`manage.py load_catalog --icecat DIR` on a small zip made here; a second run changes nothing."""
 
 from __future__ import annotations
 
@@ -14,10 +14,21 @@ from demo_shop.catalog.models import Product
 pytestmark = pytest.mark.django_db
 
 RECORDS = [
-    {"id": 101, "title": "HP 305 Black Original Ink Cartridge", "supplier": "HP", "price": 1299,
-     "short_description": "Black ink <b>cartridge</b>", "attr_t_colour": "Black"},
-    {"id": 102, "title": "Lenovo ThinkPad X1 Carbon notebook 14\"", "supplier": "Lenovo", "price": 189900,
-     "short_description": "Ultralight business laptop"},
+    {
+        "id": 101,
+        "title": "HP 305 Black Original Ink Cartridge",
+        "supplier": "HP",
+        "price": 1299,
+        "short_description": "Black ink <b>cartridge</b>",
+        "attr_t_colour": "Black",
+    },
+    {
+        "id": 102,
+        "title": 'Lenovo ThinkPad X1 Carbon notebook 14"',
+        "supplier": "Lenovo",
+        "price": 189900,
+        "short_description": "Ultralight business laptop",
+    },
     {"id": 103, "title": "Logitech MX Master 3 mouse", "supplier": "Logitech", "price": 9999},
     {"name": "no id: skipped"},
 ]

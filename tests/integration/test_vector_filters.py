@@ -33,8 +33,10 @@ def _insert_random_rows() -> None:
         )
         # The category btree would let the planner skip the HNSW index for so selective a filter;
         # drop it (inside this test's transaction) to exercise the index path the test is about.
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'ecom_ai_indexedproduct' "
-                       "AND indexdef LIKE '%%(category%%'")
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'ecom_ai_indexedproduct' "
+            "AND indexdef LIKE '%%(category%%'"
+        )
         for (name,) in cursor.fetchall():
             cursor.execute(f'DROP INDEX "{name}"')
         cursor.execute("ANALYZE ecom_ai_indexedproduct")
@@ -50,10 +52,12 @@ def test_one_percent_filter_returns_a_full_list_equal_to_exact_search():
     rng = np.random.default_rng(3)
     filters = VectorFilters(categories=("rare",))
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN SELECT 1 FROM ecom_ai_indexedproduct WHERE model_key = %s AND embedding IS NOT NULL "
-                       "AND category = 'rare' "
-                       f"ORDER BY (embedding::vector({DIMS})) <=> %s::vector({DIMS}) LIMIT 10",
-                       [MODEL, "[" + ",".join(["0.1"] * DIMS) + "]"])
+        cursor.execute(
+            "EXPLAIN SELECT 1 FROM ecom_ai_indexedproduct WHERE model_key = %s AND embedding IS NOT NULL "
+            "AND category = 'rare' "
+            f"ORDER BY (embedding::vector({DIMS})) <=> %s::vector({DIMS}) LIMIT 10",
+            [MODEL, "[" + ",".join(["0.1"] * DIMS) + "]"],
+        )
         assert index_name(MODEL, DIMS) in " ".join(row[0] for row in cursor.fetchall())
     for _ in range(5):
         query = rng.normal(size=DIMS).astype(np.float32)
@@ -69,9 +73,11 @@ def test_the_index_is_used_and_without_iterative_scan_the_page_would_be_short():
     name = ensure_index(MODEL, DIMS)
     assert name == index_name(MODEL, DIMS)
     query = "[" + ",".join(["0.1"] * DIMS) + "]"
-    sql = (f"SELECT product_ref FROM ecom_ai_indexedproduct WHERE model_key = %s AND embedding IS NOT NULL "
-           f"AND is_visible AND category = 'rare' ORDER BY (embedding::vector({DIMS})) <=> %s::vector({DIMS}) "
-           f"LIMIT 10")
+    sql = (
+        f"SELECT product_ref FROM ecom_ai_indexedproduct WHERE model_key = %s AND embedding IS NOT NULL "
+        f"AND is_visible AND category = 'rare' ORDER BY (embedding::vector({DIMS})) <=> %s::vector({DIMS}) "
+        f"LIMIT 10"
+    )
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL hnsw.ef_search = 40")
         cursor.execute("EXPLAIN " + sql, [MODEL, query])

@@ -28,11 +28,24 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=None, help="texts per encoder batch")
         parser.add_argument("--inline", action="store_true", help="encode in this process, without a worker")
         parser.add_argument("--no-follow", action="store_true", help="queue the work and return at once")
-        parser.add_argument("--timeout", type=float, default=300,
-                            help="give up following when no progress is seen for this many seconds")
+        parser.add_argument(
+            "--timeout",
+            type=float,
+            default=300,
+            help="give up following when no progress is seen for this many seconds",
+        )
 
-    def handle(self, *args, all: bool, stale: bool, batch_size: int | None, inline: bool, no_follow: bool,
-               timeout: float, **options):
+    def handle(
+        self,
+        *args,
+        all: bool,
+        stale: bool,
+        batch_size: int | None,
+        inline: bool,
+        no_follow: bool,
+        timeout: float,
+        **options,
+    ):
         if batch_size is not None and batch_size < 1:
             raise CommandError("--batch-size must be at least 1")
         started = time.perf_counter()
@@ -41,8 +54,9 @@ class Command(BaseCommand):
             indexing.mark_all_stale()
         model_key = indexing.current_model_key()
         refs = list(IndexedProduct.objects.stale(model_key).values_list("product_ref", flat=True))
-        self.stdout.write(f"synced {sync.upserted} products ({sync.deleted} removed); {len(refs)} to embed "
-                          f"with {model_key}")
+        self.stdout.write(
+            f"synced {sync.upserted} products ({sync.deleted} removed); {len(refs)} to embed with {model_key}"
+        )
         if not refs:
             self._summary(0, 0, time.perf_counter() - started, None)
             return
@@ -57,7 +71,7 @@ class Command(BaseCommand):
         encode_seconds = 0.0
         with tqdm(total=len(refs), unit="product", desc="embedding", file=sys.stderr) as bar:
             for start in range(0, len(refs), chunk):
-                part = refs[start:start + chunk]
+                part = refs[start : start + chunk]
                 result = indexing.embed_products(part, batch_size=batch_size, chunk_size=chunk)
                 embedded += result.embedded
                 skipped += result.skipped
@@ -71,7 +85,9 @@ class Command(BaseCommand):
         try:
             tasks = enqueue_embed_batches(refs, sync=False)
         except Exception as exc:
-            raise CommandError(f"could not reach the broker ({exc}); use --inline to embed without workers") from exc
+            raise CommandError(
+                f"could not reach the broker ({exc}); use --inline to embed without workers"
+            ) from exc
         queue = ecom_ai_settings.QUEUES["inference"]
         self.stdout.write(f"queued {len(refs)} products in {tasks} tasks on {queue}")
         if no_follow:
@@ -90,7 +106,8 @@ class Command(BaseCommand):
                 elif time.monotonic() - last_progress > timeout:
                     self.stderr.write(
                         f"no progress for {timeout:.0f}s: is an inference worker running? "
-                        f"(celery -A <project> worker -Q {queue} --pool solo). The work stays queued.")
+                        f"(celery -A <project> worker -Q {queue} --pool solo). The work stays queued."
+                    )
                     break
         skipped = IndexedProduct.objects.exclude(skip_reason="").filter(product_ref__in=refs[:5000]).count()
         self._summary(done, skipped, time.perf_counter() - started, None)

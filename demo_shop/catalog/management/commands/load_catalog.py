@@ -23,7 +23,17 @@ from tqdm import tqdm
 from demo_shop.catalog.models import Category, Product
 from ecom_ai.evaluation.icecat import iter_documents
 
-FIELDS = ["title", "brand", "category_id", "description", "price", "stock", "attributes", "source", "is_active"]
+FIELDS = [
+    "title",
+    "brand",
+    "category_id",
+    "description",
+    "price",
+    "stock",
+    "attributes",
+    "source",
+    "is_active",
+]
 CHUNK = 1000
 
 
@@ -37,28 +47,39 @@ class Command(BaseCommand):
     help = "Import the Icecat product catalogue (products_*.json.zip in DIR) into the shop. Idempotent."
 
     def add_arguments(self, parser):
-        parser.add_argument("--icecat", required=True, metavar="DIR",
-                            help="folder with products_*.json.zip (e.g. ../shared/datasets/chorus_icecat_search)")
+        parser.add_argument(
+            "--icecat",
+            required=True,
+            metavar="DIR",
+            help="folder with products_*.json.zip (e.g. ../shared/datasets/chorus_icecat_search)",
+        )
         parser.add_argument("--limit", type=int, default=None, help="import only the first N products")
 
     def handle(self, *args, icecat: str, limit: int | None, **options):
         folder = Path(icecat)
         if not folder.is_dir() or not any(folder.glob("products_*.json.zip")):
             raise CommandError(f"{folder} has no products_*.json.zip files")
-        docs = list(tqdm(iter_documents(folder, limit=limit), desc="reading", unit="product", file=sys.stderr))
+        docs = list(
+            tqdm(iter_documents(folder, limit=limit), desc="reading", unit="product", file=sys.stderr)
+        )
         categories = self._categories(sorted({d.category for d in docs}))
         created = updated = unchanged = 0
         with tqdm(total=len(docs), desc="importing", unit="product", file=sys.stderr) as bar:
             for start in range(0, len(docs), CHUNK):
-                chunk = docs[start:start + CHUNK]
+                chunk = docs[start : start + CHUNK]
                 c, u, n = self._import_chunk(chunk, categories)
                 created, updated, unchanged = created + c, updated + u, unchanged + n
                 bar.update(len(chunk))
-        self.stdout.write(self.style.SUCCESS(
-            f"Icecat: {created} products created, {updated} updated, {unchanged} unchanged "
-            f"in {len(categories)} categories."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Icecat: {created} products created, {updated} updated, {unchanged} unchanged "
+                f"in {len(categories)} categories."
+            )
+        )
         if created or updated:
-            self.stdout.write("Run `manage.py ecom_ai_embed` to embed them now (the periodic sweep also finds them).")
+            self.stdout.write(
+                "Run `manage.py ecom_ai_embed` to embed them now (the periodic sweep also finds them)."
+            )
 
     def _categories(self, names: list[str]) -> dict[str, Category]:
         out = {}
@@ -76,10 +97,15 @@ class Command(BaseCommand):
         for doc in docs:
             sku = f"icecat-{doc.ref}"
             values = {
-                "title": doc.title[:300] or sku, "brand": doc.brand[:120],
-                "category_id": categories[doc.category].pk, "description": doc.description,
-                "price": (doc.price or Decimal("0")).quantize(Decimal("0.01")), "stock": _stock(doc.ref),
-                "attributes": doc.attributes, "source": "icecat", "is_active": True,
+                "title": doc.title[:300] or sku,
+                "brand": doc.brand[:120],
+                "category_id": categories[doc.category].pk,
+                "description": doc.description,
+                "price": (doc.price or Decimal("0")).quantize(Decimal("0.01")),
+                "stock": _stock(doc.ref),
+                "attributes": doc.attributes,
+                "source": "icecat",
+                "is_active": True,
             }
             product = existing.get(sku)
             if product is None:

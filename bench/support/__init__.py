@@ -1,4 +1,4 @@
-"""Shared set-up for the benchmarks: Django, the scratch database, the Icecat catalogue in it."""
+"""Shared set-up for the benchmarks (a package: `make bench` runs only bench/*.py): Django, Icecat."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATASET = ROOT.parent / "shared" / "datasets" / "chorus_icecat_search"
 
 
@@ -49,10 +49,15 @@ def embed_missing_inline(refs: list[str] | None = None, chunk: int = 512) -> dic
         qs = qs.filter(product_ref__in=refs)
     stale = list(qs.values_list("product_ref", flat=True))
     started = time.perf_counter()
-    with tqdm(total=len(stale), desc="embedding (cached afterwards)", unit="product", file=sys.stderr,
-              disable=not stale) as bar:
+    with tqdm(
+        total=len(stale),
+        desc="embedding (cached afterwards)",
+        unit="product",
+        file=sys.stderr,
+        disable=not stale,
+    ) as bar:
         for start in range(0, len(stale), chunk):
-            part = stale[start:start + chunk]
+            part = stale[start : start + chunk]
             embed_products(part)
             bar.update(len(part))
     return {"embedded_now": len(stale), "seconds": round(time.perf_counter() - started, 1)}

@@ -45,7 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "VECTOR_INDEX": {
         "m": 16,
         "ef_construction": 64,
-        "ef_search": 100,
+        "ef_search": 200,  # recall@10 0.9875 on the 19,406 Icecat products (100: 0.980), p50 3 ms
         "halfvec": False,  # store the index in half precision (large catalogues)
     },
     # How product saves reach the embeddings: "task" (on commit, coalesced, Celery), "inline", "none".

@@ -16,7 +16,7 @@ DEFAULTS: dict[str, Any] = {
     "search_weight_vector": 1.0,
     "search_weight_trigram": 0.5,
     "search_candidates": 100,
-    "ef_search": 100,
+    "ef_search": 200,  # HNSW candidates per query (recall@10 0.9875 on 19,406 products; 100 gives 0.980)
     # search box on/off (admin)
     "widget_search_box": True,
     # recommendations: slots on/off, strategy blend per slot, business rules, pool sizes

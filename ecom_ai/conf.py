@@ -60,6 +60,8 @@ DEFAULTS: dict[str, Any] = {
     "STALE_SWEEP_MINUTES": 5,
     # Redis used for rate limits, coalescing and caches; defaults to the host's CELERY_BROKER_URL db.
     "REDIS_URL": None,
+    # The host template ecom_ai's pages (search results) extend.
+    "BASE_TEMPLATE": "base.html",
 }
 
 

@@ -17,6 +17,20 @@ DEFAULTS: dict[str, Any] = {
     "search_weight_trigram": 0.5,
     "search_candidates": 100,
     "ef_search": 100,
+    # search (feature fusion and query understanding; see ecom_ai/services/search.py)
+    "search_vector_candidates": 100,
+    "search_vector_min_similarity": 0.3,
+    "search_w_bm25": 1.0,
+    "search_w_vector": 0.6,
+    "search_w_coverage": 0.5,
+    "search_w_phrase": 0.2,
+    "search_w_code": 0.5,
+    "search_w_intent": 0.3,
+    "search_brand_words": "filter",  # "filter" or "ignore": brand names found in the query text
+    "search_category_words": "boost",  # "filter", "boost": a category named by the query's head noun
+    "search_autocomplete_limit": 8,
+    "search_rate_limit": "60/min",  # per client (user, else IP); DRF throttle on the Django cache
+    "search_suggest_rate_limit": "600/min",
 }
 
 

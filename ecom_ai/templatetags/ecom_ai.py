@@ -14,3 +14,4 @@ def _merge(library: template.Library) -> None:
 
 
 # One line per feature module, e.g.:  from .search_tags import register as _search; _merge(_search)
+from .search_tags import register as _search; _merge(_search)  # noqa: E402,E702,I001

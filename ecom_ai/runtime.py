@@ -20,7 +20,9 @@ DEFAULTS: dict[str, Any] = {
     # search (feature fusion and query understanding; see ecom_ai/services/search.py)
     "search_vector_candidates": 100,
     "search_vector_min_similarity": 0.3,
+    "search_w_fts": 0.0,
     "search_w_bm25": 1.0,
+    "search_w_coverage_all": 0.0,
     "search_w_vector": 0.6,
     "search_w_coverage": 0.5,
     "search_w_phrase": 0.2,

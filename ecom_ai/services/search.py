@@ -162,34 +162,52 @@ def _retrieve(text: str, codes: list[str], filters: VectorFilters, mode: str, se
     return found
 
 
-def _weighted_scores(terms: list[str], codes: list[str], found: _Candidates, rows: dict[str, dict],
-                     index: CatalogIndex, parsed: ParsedQuery, settings: dict) -> dict[str, float]:
-    """Feature fusion: BM25F, cosine similarity, title coverage, phrase, model code, category intent."""
-    refs = [r for r in found.all() if r in rows]
-    bm25 = {r: bm25f(terms, index.fields_of(r, rows[r]), index.stats) for r in refs}
+def rerank_features(terms: list[str], codes: list[str], refs: list[str], rows: dict[str, dict],
+                    index: CatalogIndex, fts_rank: dict[str, float] | None = None) -> dict[str, dict[str, float]]:
+    """Per-candidate features in [0, 1]: PostgreSQL's weighted ts_rank and BM25F (shares of the best),
+    cosine similarity (min-max over the candidates), IDF-weighted coverage of the query by the title and
+    by all fields, exact title phrase, and model-code match."""
+    refs = [r for r in refs if r in rows]
+    fields = {r: index.fields_of(r, rows[r]) for r in refs}
+    everything = {r: [t for toks in fields[r].values() for t in toks] for r in refs}
+    bm25 = {r: bm25f(terms, fields[r], index.stats) for r in refs}
     sims = {r: float(rows[r]["similarity"]) for r in refs if rows[r].get("similarity") is not None}
     low = min(sims.values(), default=0.0)
-    high = max(sims.values(), default=0.0)
-    span = (high - low) or 1.0
-    features = {
+    span = (max(sims.values(), default=0.0) - low) or 1.0
+    return {
+        "fts": normalise({r: (fts_rank or {}).get(r, 0.0) for r in refs}),
         "bm25": normalise(bm25),
+        "coverage_all": {r: title_coverage(terms, everything[r], index.stats) for r in refs},
         "vector": {r: (s - low) / span for r, s in sims.items()},
-        "coverage": {r: title_coverage(terms, index.fields_of(r, rows[r])["title"], index.stats) for r in refs},
-        "phrase": {r: phrase_in(terms, index.fields_of(r, rows[r])["title"]) for r in refs},
+        "coverage": {r: title_coverage(terms, fields[r]["title"], index.stats) for r in refs},
+        "phrase": {r: phrase_in(terms, fields[r]["title"]) for r in refs},
         "code": {r: code_match(codes, rows[r]["title"]) for r in refs},
     }
-    weights = {name: float(settings[f"search_w_{name}"]) for name in features}
+
+
+def combine_features(features: dict[str, dict[str, float]], rows: dict[str, dict], categories: list[str],
+                     weights: dict[str, float]) -> dict[str, float]:
+    """Weighted feature fusion, then a category-intent boost: the share of the ten best matches that
+    sit in a candidate's category (1.0 when the query names that category)."""
     scores = weighted_fusion(features, weights)
-    # Category intent: the categories that dominate the best matches (or that the query names).
     top = ranked(scores)[:10]
     shares = Counter(rows[r]["category"] for r in top)
-    w_intent = float(settings["search_w_intent"])
-    for r in refs:
-        intent = shares.get(rows[r]["category"], 0) / max(1, len(top))
-        if rows[r]["category"] in parsed.categories:
-            intent = 1.0
-        scores[r] = scores.get(r, 0.0) + w_intent * intent
+    w_intent = float(weights.get("intent", 0.0))
+    for r in scores:
+        intent = 1.0 if rows[r]["category"] in categories else shares.get(rows[r]["category"], 0) / max(1, len(top))
+        scores[r] += w_intent * intent
     return scores
+
+
+def fusion_weights(settings: dict) -> dict[str, float]:
+    names = ("fts", "bm25", "vector", "coverage", "coverage_all", "phrase", "code", "intent")
+    return {name: float(settings[f"search_w_{name}"]) for name in names}
+
+
+def _weighted_scores(terms: list[str], codes: list[str], found: _Candidates, rows: dict[str, dict],
+                     index: CatalogIndex, parsed: ParsedQuery, settings: dict) -> dict[str, float]:
+    features = rerank_features(terms, codes, found.all(), rows, index, found.fts_rank)
+    return combine_features(features, rows, parsed.categories, fusion_weights(settings))
 
 
 def _rrf_scores(found: _Candidates, settings: dict) -> dict[str, float]:

@@ -9,6 +9,9 @@ from . import vectors
 from .vectors import VectorFilters
 
 TABLE = "ecom_ai_indexedproduct"
+# The text-search configuration of the search_vector column (migration 0003); queries must match it.
+FTS_CONFIG = "english"
+FTS_COLUMN = "search_vector"
 # Field weights for ts_rank in {D, C, B, A} order: title/brand >> category >> description/attributes.
 RANK_WEIGHTS = "{0.05, 0.2, 0.4, 1.0}"
 
@@ -25,17 +28,17 @@ def fts_candidates(text: str, filters: VectorFilters, limit: int) -> list[tuple[
     where, params = _where(filters)
     sql = f"""
         WITH q AS (
-            SELECT plainto_tsquery('english', ecom_ai_unaccent(%s)) AS q_and,
-                   replace(plainto_tsquery('english', ecom_ai_unaccent(%s))::text, ' & ', ' | ')::tsquery AS q_or
+            SELECT plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s)) AS q_and,
+                   replace(plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s))::text, ' & ', ' | ')::tsquery AS q_or
         )
         SELECT product_ref,
-               ts_rank(%s, search_vector, q.q_or, 1) + CASE WHEN search_vector @@ q.q_and THEN 1 ELSE 0 END AS rank
+               ts_rank(%s, {FTS_COLUMN}, q.q_or, 1) + CASE WHEN {FTS_COLUMN} @@ q.q_and THEN 1 ELSE 0 END AS rank
         FROM {TABLE}, q
-        WHERE search_vector @@ q.q_or AND {where}
+        WHERE {FTS_COLUMN} @@ q.q_or AND {where}
         ORDER BY rank DESC, id LIMIT %s
     """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT numnode(plainto_tsquery('english', ecom_ai_unaccent(%s)))", [text])
+        cursor.execute(f"SELECT numnode(plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s)))", [text])
         if not cursor.fetchone()[0]:
             return []  # only stop words or symbols: nothing to match
         cursor.execute(sql, [text, text, RANK_WEIGHTS, *params, int(limit)])

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.search_catalog import search_catalog  # noqa: F401
 
 
+@pytest.fixture
+def sync_db_beside_playwright():
+    """Playwright's sync API keeps an event loop in this thread for the whole session (the browser
+    fixture is session-scoped), while the ORM calls of tests and of database teardown stay synchronous;
+    Django's async-safety guard is lifted for the rest of the session (it cannot be put back safely)."""
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
 @pytest.mark.browser
-def test_search_box_autocomplete_results_and_facet(transactional_db, search_catalog, live_server, browser):
+def test_search_box_autocomplete_results_and_facet(sync_db_beside_playwright, transactional_db, search_catalog,
+                                                   live_server, browser):
     page = browser.new_page()
     try:
         page.goto(live_server.url + "/")

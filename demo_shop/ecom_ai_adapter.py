@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from ecom_ai.adapters import DefaultShopAdapter, OrderInfo
-
 from demo_shop.catalog.models import Product
 from demo_shop.orders.cart import Cart
 from demo_shop.orders.models import Order
+from ecom_ai.adapters import DefaultShopAdapter, OrderInfo
 
 CANCELLABLE = {Order.Status.PENDING, Order.Status.PAID}
 RETURNABLE = {Order.Status.DELIVERED, Order.Status.SHIPPED}

@@ -39,9 +39,15 @@ def _params(request) -> SearchParams:
         page = 1
     sort = get.get("sort", "relevance")
     return SearchParams(
-        q=get.get("q", ""), categories=tuple(get.getlist("category"))[:10], brands=tuple(get.getlist("brand"))[:10],
-        min_price=_decimal(get.get("min_price")), max_price=_decimal(get.get("max_price")), in_stock=in_stock,
-        sort=sort if sort in ("relevance", "price_asc", "price_desc") else "relevance", page=page, page_size=24,
+        q=get.get("q", ""),
+        categories=tuple(get.getlist("category"))[:10],
+        brands=tuple(get.getlist("brand"))[:10],
+        min_price=_decimal(get.get("min_price")),
+        max_price=_decimal(get.get("max_price")),
+        in_stock=in_stock,
+        sort=sort if sort in ("relevance", "price_asc", "price_desc") else "relevance",
+        page=page,
+        page_size=24,
     )
 
 
@@ -92,16 +98,23 @@ def search_page(request):
         return render(request, "ecom_ai/search/results.html", context, status=503)
     record_search(result, user=request.user, session_key=request.session.session_key or "")
     start = (result.page - 1) * result.page_size
-    context.update({
-        "result": result,
-        "facets": _facet_links(request, result),
-        "hits": [{"hit": hit, "position": start + i + 1,
-                  "click_url": f"{_click_base(hit.ref)}?{urlencode({'q': q, 'pos': start + i + 1})}"}
-                 for i, hit in enumerate(result.hits)],
-        "did_you_mean_url": "?" + urlencode({"q": result.did_you_mean}) if result.did_you_mean else "",
-        "prev_url": _page_url(request, result.page - 1) if result.page > 1 else "",
-        "next_url": _page_url(request, result.page + 1) if result.page < result.num_pages else "",
-    })
+    context.update(
+        {
+            "result": result,
+            "facets": _facet_links(request, result),
+            "hits": [
+                {
+                    "hit": hit,
+                    "position": start + i + 1,
+                    "click_url": f"{_click_base(hit.ref)}?{urlencode({'q': q, 'pos': start + i + 1})}",
+                }
+                for i, hit in enumerate(result.hits)
+            ],
+            "did_you_mean_url": "?" + urlencode({"q": result.did_you_mean}) if result.did_you_mean else "",
+            "prev_url": _page_url(request, result.page - 1) if result.page > 1 else "",
+            "next_url": _page_url(request, result.page + 1) if result.page < result.num_pages else "",
+        }
+    )
     return render(request, "ecom_ai/search/results.html", context)
 
 
@@ -120,15 +133,22 @@ def _page_url(request, page: int) -> str:
 def search_click(request, ref: str):
     """Record a click on a search result, then go to the product (its URL from the index only)."""
     product = get_object_or_404(IndexedProduct, product_ref=ref, is_visible=True)
-    if not product.url or not url_has_allowed_host_and_scheme(product.url, allowed_hosts={request.get_host()}):
+    if not product.url or not url_has_allowed_host_and_scheme(
+        product.url, allowed_hosts={request.get_host()}
+    ):
         return HttpResponseBadRequest("This product has no page to go to.")
     try:
         position = int(request.GET.get("pos", ""))
     except ValueError:
         position = None
     try:
-        record_click(ref, query=request.GET.get("q", "")[:MAX_Q], position=position, user=request.user,
-                     session_key=request.session.session_key or "")
+        record_click(
+            ref,
+            query=request.GET.get("q", "")[:MAX_Q],
+            position=position,
+            user=request.user,
+            session_key=request.session.session_key or "",
+        )
     except Exception:
         logger.exception("could not record a search click")
     return HttpResponseRedirect(product.url)

@@ -46,10 +46,18 @@ def _clean_text(value: str) -> str:
 
 
 class SearchQuerySerializer(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=MAX_Q, trim_whitespace=True,
-                              default="", validators=[_clean_text],
-                              error_messages={"max_length": f"The query is too long (at most {MAX_Q} characters)."})
-    category = serializers.ListField(child=serializers.CharField(max_length=200), required=False, default=list)
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=MAX_Q,
+        trim_whitespace=True,
+        default="",
+        validators=[_clean_text],
+        error_messages={"max_length": f"The query is too long (at most {MAX_Q} characters)."},
+    )
+    category = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False, default=list
+    )
     brand = serializers.ListField(child=serializers.CharField(max_length=200), required=False, default=list)
     min_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
     max_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False)
@@ -68,15 +76,24 @@ class SearchQuerySerializer(serializers.Serializer):
     def to_params(self) -> SearchParams:
         data = self.validated_data
         return SearchParams(
-            q=data["q"], categories=tuple(data["category"]), brands=tuple(data["brand"]),
-            min_price=data.get("min_price"), max_price=data.get("max_price"), in_stock=data["in_stock"],
-            sort=data["sort"], page=data["page"], page_size=data["page_size"], mode=data["mode"],
+            q=data["q"],
+            categories=tuple(data["category"]),
+            brands=tuple(data["brand"]),
+            min_price=data.get("min_price"),
+            max_price=data.get("max_price"),
+            in_stock=data["in_stock"],
+            sort=data["sort"],
+            page=data["page"],
+            page_size=data["page_size"],
+            mode=data["mode"],
         )
 
 
 def query_data(request) -> dict:
     """Query-string values with repeatable filters as lists."""
-    data = {key: request.query_params.get(key) for key in request.query_params if key not in ("category", "brand")}
+    data = {
+        key: request.query_params.get(key) for key in request.query_params if key not in ("category", "brand")
+    }
     data["category"] = request.query_params.getlist("category")
     data["brand"] = request.query_params.getlist("brand")
     if data.get("in_stock") in ("", None):
@@ -129,8 +146,11 @@ class SearchView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [SearchThrottle]
 
-    @extend_schema(parameters=[SearchQuerySerializer], responses={200: SearchResponseSerializer},
-                   summary="Search products (full-text + semantic)")
+    @extend_schema(
+        parameters=[SearchQuerySerializer],
+        responses={200: SearchResponseSerializer},
+        summary="Search products (full-text + semantic)",
+    )
     def get(self, request):
         query = SearchQuerySerializer(data=query_data(request))
         if not query.is_valid():
@@ -148,8 +168,17 @@ class SuggestView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description="What the customer typed so far")],
-        responses={200: inline_serializer("Suggestions", {"q": serializers.CharField(), "suggestions": serializers.ListField(
-            child=serializers.DictField(child=serializers.CharField()))})},
+        responses={
+            200: inline_serializer(
+                "Suggestions",
+                {
+                    "q": serializers.CharField(),
+                    "suggestions": serializers.ListField(
+                        child=serializers.DictField(child=serializers.CharField())
+                    ),
+                },
+            )
+        },
         summary="Search suggestions",
     )
     def get(self, request):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 
-def reciprocal_rank_fusion(lists: Mapping[str, Sequence[str]], weights: Mapping[str, float] | None = None,
-                           k: int = 60) -> dict[str, float]:
+def reciprocal_rank_fusion(
+    lists: Mapping[str, Sequence[str]], weights: Mapping[str, float] | None = None, k: int = 60
+) -> dict[str, float]:
     """RRF: each item scores sum over lists of weight / (k + rank), ranks from 1."""
     weights = weights or {}
     scores: dict[str, float] = {}
@@ -25,7 +26,9 @@ def normalise(scores: Mapping[str, float]) -> dict[str, float]:
     return {key: max(0.0, value) / top for key, value in scores.items()}
 
 
-def weighted_fusion(features: Mapping[str, Mapping[str, float]], weights: Mapping[str, float]) -> dict[str, float]:
+def weighted_fusion(
+    features: Mapping[str, Mapping[str, float]], weights: Mapping[str, float]
+) -> dict[str, float]:
     """Linear fusion: sum over features of weight * value (values already on comparable scales)."""
     scores: dict[str, float] = {}
     for name, values in features.items():

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 
 def dcg(gains: Sequence[float], k: int) -> float:
     """Discounted cumulative gain with exponential gains: sum of (2^g - 1) / log2(i + 1), i from 1."""
-    return sum((2.0 ** g - 1.0) / math.log2(i + 2) for i, g in enumerate(gains[:k]))
+    return sum((2.0**g - 1.0) / math.log2(i + 2) for i, g in enumerate(gains[:k]))
 
 
 def ndcg_at_k(ranked: Sequence[str], judgments: Mapping[str, float], k: int = 10) -> float:
@@ -22,8 +22,9 @@ def ndcg_at_k(ranked: Sequence[str], judgments: Mapping[str, float], k: int = 10
     return dcg([float(judgments.get(item, 0.0)) for item in ranked], k) / ideal
 
 
-def recall_at_k(ranked: Sequence[str], judgments: Mapping[str, float], k: int = 50,
-                threshold: float = 2.0) -> float:
+def recall_at_k(
+    ranked: Sequence[str], judgments: Mapping[str, float], k: int = 50, threshold: float = 2.0
+) -> float:
     """Share of items graded ``>= threshold`` that appear in the top ``k``; 0.0 when there are none."""
     relevant = {item for item, grade in judgments.items() if grade >= threshold}
     if not relevant:

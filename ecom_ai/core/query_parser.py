@@ -12,14 +12,34 @@ from .text import fold, stem
 _NUM = r"(\d+(?:[.,]\d{1,2})?)\s*(?:k\b)?"
 _CUR = r"(?:\$|€|£|usd|eur|gbp|dollars?|euros?|pounds?|bucks)?"
 _PRICE_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(rf"\bbetween\s+{_CUR}\s*{_NUM}\s*{_CUR}\s+(?:and|to)\s+{_CUR}\s*{_NUM}\s*{_CUR}", re.I), "between"),
-    (re.compile(rf"(?:^|\s){_CUR}\s*{_NUM}\s*{_CUR}\s*(?:-|to)\s*{_CUR}\s*{_NUM}\s*{_CUR}(?=\s|$)", re.I), "range"),
-    (re.compile(rf"\b(?:under|below|less than|cheaper than|max(?:imum)?|up to|at most|<=?)\s*{_CUR}\s*{_NUM}\s*{_CUR}",
-                re.I), "max"),
-    (re.compile(rf"\b(?:over|above|more than|at least|min(?:imum)?|from|>=?)\s*{_CUR}\s*{_NUM}\s*{_CUR}", re.I), "min"),
+    (
+        re.compile(rf"\bbetween\s+{_CUR}\s*{_NUM}\s*{_CUR}\s+(?:and|to)\s+{_CUR}\s*{_NUM}\s*{_CUR}", re.I),
+        "between",
+    ),
+    (
+        re.compile(rf"(?:^|\s){_CUR}\s*{_NUM}\s*{_CUR}\s*(?:-|to)\s*{_CUR}\s*{_NUM}\s*{_CUR}(?=\s|$)", re.I),
+        "range",
+    ),
+    (
+        re.compile(
+            rf"\b(?:under|below|less than|cheaper than|max(?:imum)?|up to|at most|<=?)"
+            rf"\s*{_CUR}\s*{_NUM}\s*{_CUR}",
+            re.I,
+        ),
+        "max",
+    ),
+    (
+        re.compile(
+            rf"\b(?:over|above|more than|at least|min(?:imum)?|from|>=?)\s*{_CUR}\s*{_NUM}\s*{_CUR}", re.I
+        ),
+        "min",
+    ),
 ]
 _SORTS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b(?:cheapest|lowest price|least expensive|cheap(?:er)?|budget|affordable)\b", re.I), "price_asc"),
+    (
+        re.compile(r"\b(?:cheapest|lowest price|least expensive|cheap(?:er)?|budget|affordable)\b", re.I),
+        "price_asc",
+    ),
     (re.compile(r"\b(?:most expensive|priciest|highest price|premium)\b", re.I), "price_desc"),
     (re.compile(r"\b(?:newest|latest)\b", re.I), "newest"),
 ]
@@ -54,7 +74,11 @@ class ParsedQuery:
         out += [{"kind": "brand", "label": f"Brand: {b}"} for b in self.brands]
         out += [{"kind": "category", "label": f"Category: {c}"} for c in self.categories]
         if self.sort:
-            labels = {"price_asc": "Cheapest first", "price_desc": "Most expensive first", "newest": "Newest first"}
+            labels = {
+                "price_asc": "Cheapest first",
+                "price_desc": "Most expensive first",
+                "newest": "Newest first",
+            }
             out.append({"kind": "sort", "label": labels.get(self.sort, self.sort)})
         if self.in_stock:
             out.append({"kind": "stock", "label": "In stock"})
@@ -80,7 +104,7 @@ def _match_names(words: list[str], names: Iterable[str]) -> list[str]:
     stemmed = [stem(w) for w in words]
     for name in names:
         key = _name_key(name)
-        if key and any(tuple(stemmed[i:i + len(key)]) == key for i in range(len(stemmed) - len(key) + 1)):
+        if key and any(tuple(stemmed[i : i + len(key)]) == key for i in range(len(stemmed) - len(key) + 1)):
             found.append(name)
     return found
 
@@ -127,7 +151,7 @@ def parse_query(raw: str, *, brands: Iterable[str] = (), categories: Iterable[st
             parsed.min_price = values[0]
         else:
             continue
-        text = text[:match.start()] + " " + text[match.end():]
+        text = text[: match.start()] + " " + text[match.end() :]
     for pattern, kind in _SORTS:
         if pattern.search(text):
             parsed.sort = parsed.sort or kind

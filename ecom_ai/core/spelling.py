@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 def trigrams(word: str) -> set[str]:
     """pg_trgm-style trigrams: the word padded with two spaces in front and one behind."""
     padded = f"  {word} "
-    return {padded[i:i + 3] for i in range(len(padded) - 2)}
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
 
 
 def similarity(a: str, b: str) -> float:
@@ -22,8 +22,9 @@ class Speller:
     """Corrects unknown words to frequent known words with similar trigrams."""
 
     def __init__(self, frequencies: Mapping[str, int], *, min_frequency: int = 2):
-        self.frequencies = {w: f for w, f in frequencies.items() if f >= min_frequency and w.isalpha()
-                            and 3 <= len(w) <= 30}
+        self.frequencies = {
+            w: f for w, f in frequencies.items() if f >= min_frequency and w.isalpha() and 3 <= len(w) <= 30
+        }
         self._index: dict[str, list[str]] = defaultdict(list)
         for word in self.frequencies:
             for gram in trigrams(word):

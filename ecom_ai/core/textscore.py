@@ -49,13 +49,21 @@ def build_stats(docs: Iterable[Mapping[str, str]]) -> CorpusStats:
             seen.update(toks)
         df.update(seen)
     stats.df = dict(df)
-    stats.avg_len = {name: (totals[name] / stats.documents if stats.documents else 1.0) or 1.0
-                     for name in FIELD_WEIGHTS}
+    stats.avg_len = {
+        name: (totals[name] / stats.documents if stats.documents else 1.0) or 1.0 for name in FIELD_WEIGHTS
+    }
     return stats
 
 
-def bm25f(query_terms: Sequence[str], fields: Mapping[str, Sequence[str]], stats: CorpusStats,
-          *, k1: float = 1.2, b: float = 0.75, weights: Mapping[str, float] = FIELD_WEIGHTS) -> float:
+def bm25f(
+    query_terms: Sequence[str],
+    fields: Mapping[str, Sequence[str]],
+    stats: CorpusStats,
+    *,
+    k1: float = 1.2,
+    b: float = 0.75,
+    weights: Mapping[str, float] = FIELD_WEIGHTS,
+) -> float:
     """BM25F: per-term field frequencies are length-normalised, weighted, summed, then saturated."""
     score = 0.0
     counters = {name: Counter(toks) for name, toks in fields.items()}
@@ -87,7 +95,7 @@ def phrase_in(query_terms: Sequence[str], title_tokens: Sequence[str]) -> float:
     if n < 2:
         return 0.0
     for i in range(len(title_tokens) - n + 1):
-        if list(title_tokens[i:i + n]) == list(query_terms):
+        if list(title_tokens[i : i + n]) == list(query_terms):
             return 1.0
     return 0.0
 

@@ -25,11 +25,18 @@ FUSIONS = ("rrf", "weighted")
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--dataset", default=str(DEFAULT_DATASET),
-                        help="folder with products_*.json.zip (default: ../shared/datasets/chorus_icecat_search)")
-    parser.add_argument("--labels", default=None, help=f"query,docid,rating CSV (default: DATASET/{LABELS_NAME})")
+    parser.add_argument(
+        "--dataset",
+        default=str(DEFAULT_DATASET),
+        help="folder with products_*.json.zip (default: ../shared/datasets/chorus_icecat_search)",
+    )
+    parser.add_argument(
+        "--labels", default=None, help=f"query,docid,rating CSV (default: DATASET/{LABELS_NAME})"
+    )
     parser.add_argument("--limit", type=int, default=None, help="load at most this many products")
-    parser.add_argument("--database", default="ecom_ai_search_eval", help="scratch database name (kept for reuse)")
+    parser.add_argument(
+        "--database", default="ecom_ai_search_eval", help="scratch database name (kept for reuse)"
+    )
     parser.add_argument("--k", type=int, default=10, help="cut-off of nDCG")
 
 
@@ -48,8 +55,12 @@ def icecat_text(doc) -> str:
     one-off CPU embedding of 19k products to minutes; MiniLM reads 256 tokens at most anyway."""
     from ..core.documents import clean_text
 
-    parts = [doc.title, f"Brand: {doc.brand}" if doc.brand else "", f"Category: {doc.category}" if doc.category else "",
-             clean_text(doc.description, DESCRIPTION_CHARS)]
+    parts = [
+        doc.title,
+        f"Brand: {doc.brand}" if doc.brand else "",
+        f"Category: {doc.category}" if doc.category else "",
+        clean_text(doc.description, DESCRIPTION_CHARS),
+    ]
     return ". ".join(p for p in parts if p)
 
 
@@ -61,8 +72,10 @@ def load_catalogue(dataset: str | Path, limit: int | None = None) -> dict:
     from .icecat import iter_documents
 
     started = time.perf_counter()
-    stale = index_documents(tqdm(iter_documents(dataset, limit), desc="indexing", file=sys.stderr, unit=" products"),
-                            text_of=icecat_text)
+    stale = index_documents(
+        tqdm(iter_documents(dataset, limit), desc="indexing", file=sys.stderr, unit=" products"),
+        text_of=icecat_text,
+    )
     embedded = embed_products(stale) if stale else None
     from ..backends import get_encoder
 
@@ -70,8 +83,11 @@ def load_catalogue(dataset: str | Path, limit: int | None = None) -> dict:
     vectors.ensure_index(encoder.model_key, int(encoder.dimensions))
     reset()
     index = catalog_index(force=True)
-    return {"products": index.stats.documents, "embedded_now": embedded.embedded if embedded else 0,
-            "load_seconds": round(time.perf_counter() - started, 1)}
+    return {
+        "products": index.stats.documents,
+        "embedded_now": embedded.embedded if embedded else 0,
+        "load_seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def _one_inference_thread() -> None:
@@ -85,7 +101,9 @@ def _one_inference_thread() -> None:
 
 
 def evaluate(labels: dict[str, dict[str, float]], modes: dict[str, tuple[str, dict]], k: int = 10) -> dict:
-    """Run every labelled query through ``search`` in each mode; metrics over queries with a relevant product."""
+    """Run every labelled query through ``search`` in each mode.
+
+    Metrics are means over the queries with at least one relevant (rating > 0) product."""
     from ..services.query_encoding import _cached
     from ..services.search import SearchParams, search
 
@@ -121,14 +139,22 @@ def run(options: dict) -> dict:
 
         shipped = tuning()["search_fusion"]
         # The fusion not shipped runs too, so every report shows the comparison.
-        modes = {**MODES, **{f"hybrid_{f}": ("hybrid", {"search_fusion": f}) for f in FUSIONS if f != shipped}}
+        modes = {
+            **MODES,
+            **{f"hybrid_{f}": ("hybrid", {"search_fusion": f}) for f in FUSIONS if f != shipped},
+        }
         report = evaluate(labels, modes, k=int(options.get("k") or 10))
     modes = report["modes"]
     key = f"ndcg@{int(options.get('k') or 10)}"
     best_single = max(modes["fts"][key], modes["vector"][key])
     return {
-        "evaluation": "search", "labels": str(labels_path), **loaded, "queries": report["queries"],
-        "gain": "exponential (2^rel - 1) / log2(rank + 1)", "relevant_for_recall": "rating >= 2",
-        "shipped_fusion": shipped, **{f"{name}": m for name, m in modes.items()},
+        "evaluation": "search",
+        "labels": str(labels_path),
+        **loaded,
+        "queries": report["queries"],
+        "gain": "exponential (2^rel - 1) / log2(rank + 1)",
+        "relevant_for_recall": "rating >= 2",
+        "shipped_fusion": shipped,
+        **{f"{name}": m for name, m in modes.items()},
         "hybrid_minus_best_single": round(modes["hybrid"][key] - best_single, 4),
     }

@@ -120,8 +120,13 @@ def _filters(params: SearchParams, parsed: ParsedQuery, settings: dict) -> Vecto
     min_price = params.min_price if params.min_price is not None else parsed.min_price
     max_price = params.max_price if params.max_price is not None else parsed.max_price
     in_stock = params.in_stock if params.in_stock is not None else parsed.in_stock
-    return VectorFilters(categories=tuple(sorted(categories)), brands=tuple(sorted(brands)),
-                         min_price=min_price, max_price=max_price, in_stock=in_stock)
+    return VectorFilters(
+        categories=tuple(sorted(categories)),
+        brands=tuple(sorted(brands)),
+        min_price=min_price,
+        max_price=max_price,
+        in_stock=in_stock,
+    )
 
 
 def _spelling(text: str, index: CatalogIndex) -> str:
@@ -141,8 +146,9 @@ def _spelling(text: str, index: CatalogIndex) -> str:
     return " ".join(out) if changed else ""
 
 
-def _retrieve(text: str, codes: list[str], filters: VectorFilters, mode: str, settings: dict,
-              query_vector) -> _Candidates:
+def _retrieve(
+    text: str, codes: list[str], filters: VectorFilters, mode: str, settings: dict, query_vector
+) -> _Candidates:
     found = _Candidates()
     size = int(settings["search_candidates"])
     if mode in ("fts", "hybrid"):
@@ -155,15 +161,22 @@ def _retrieve(text: str, codes: list[str], filters: VectorFilters, mode: str, se
             found.trigram = [ref for ref, _ in retrieval.trigram_candidates(text, filters, 30)]
     if mode in ("vector", "hybrid") and query_vector is not None:
         k = int(settings["search_vector_candidates"]) if mode == "hybrid" else 50
-        hits = nearest(query_vector, current_model_key(), k=k, filters=filters,
-                       ef_search=int(settings["ef_search"]))
+        hits = nearest(
+            query_vector, current_model_key(), k=k, filters=filters, ef_search=int(settings["ef_search"])
+        )
         min_sim = float(settings["search_vector_min_similarity"])
         found.vector = [ref for ref, distance in hits if 1.0 - distance >= min_sim]
     return found
 
 
-def rerank_features(terms: list[str], codes: list[str], refs: list[str], rows: dict[str, dict],
-                    index: CatalogIndex, fts_rank: dict[str, float] | None = None) -> dict[str, dict[str, float]]:
+def rerank_features(
+    terms: list[str],
+    codes: list[str],
+    refs: list[str],
+    rows: dict[str, dict],
+    index: CatalogIndex,
+    fts_rank: dict[str, float] | None = None,
+) -> dict[str, dict[str, float]]:
     """Per-candidate features in [0, 1]: PostgreSQL's weighted ts_rank and BM25F (shares of the best),
     cosine similarity (min-max over the candidates), IDF-weighted coverage of the query by the title and
     by all fields, exact title phrase, and model-code match."""
@@ -185,8 +198,12 @@ def rerank_features(terms: list[str], codes: list[str], refs: list[str], rows: d
     }
 
 
-def combine_features(features: dict[str, dict[str, float]], rows: dict[str, dict], categories: list[str],
-                     weights: dict[str, float]) -> dict[str, float]:
+def combine_features(
+    features: dict[str, dict[str, float]],
+    rows: dict[str, dict],
+    categories: list[str],
+    weights: dict[str, float],
+) -> dict[str, float]:
     """Weighted feature fusion, then a category-intent boost: the share of the ten best matches that
     sit in a candidate's category (1.0 when the query names that category)."""
     scores = weighted_fusion(features, weights)
@@ -194,7 +211,11 @@ def combine_features(features: dict[str, dict[str, float]], rows: dict[str, dict
     shares = Counter(rows[r]["category"] for r in top)
     w_intent = float(weights.get("intent", 0.0))
     for r in scores:
-        intent = 1.0 if rows[r]["category"] in categories else shares.get(rows[r]["category"], 0) / max(1, len(top))
+        intent = (
+            1.0
+            if rows[r]["category"] in categories
+            else shares.get(rows[r]["category"], 0) / max(1, len(top))
+        )
         scores[r] += w_intent * intent
     return scores
 
@@ -204,21 +225,40 @@ def fusion_weights(settings: dict) -> dict[str, float]:
     return {name: float(settings[f"search_w_{name}"]) for name in names}
 
 
-def _weighted_scores(terms: list[str], codes: list[str], found: _Candidates, rows: dict[str, dict],
-                     index: CatalogIndex, parsed: ParsedQuery, settings: dict) -> dict[str, float]:
+def _weighted_scores(
+    terms: list[str],
+    codes: list[str],
+    found: _Candidates,
+    rows: dict[str, dict],
+    index: CatalogIndex,
+    parsed: ParsedQuery,
+    settings: dict,
+) -> dict[str, float]:
     features = rerank_features(terms, codes, found.all(), rows, index, found.fts_rank)
     return combine_features(features, rows, parsed.categories, fusion_weights(settings))
 
 
 def _rrf_scores(found: _Candidates, settings: dict) -> dict[str, float]:
     lists = {"fts": found.fts, "vector": found.vector, "codes": found.codes, "trigram": found.trigram}
-    weights = {"fts": settings["search_weight_fts"], "vector": settings["search_weight_vector"],
-               "codes": settings["search_weight_trigram"], "trigram": settings["search_weight_trigram"]}
+    weights = {
+        "fts": settings["search_weight_fts"],
+        "vector": settings["search_weight_vector"],
+        "codes": settings["search_weight_trigram"],
+        "trigram": settings["search_weight_trigram"],
+    }
     return reciprocal_rank_fusion(lists, weights, k=int(settings["search_rrf_k"]))
 
 
-def _rank(mode: str, terms: list[str], codes: list[str], found: _Candidates, rows: dict[str, dict],
-          index: CatalogIndex, parsed: ParsedQuery, settings: dict) -> dict[str, float]:
+def _rank(
+    mode: str,
+    terms: list[str],
+    codes: list[str],
+    found: _Candidates,
+    rows: dict[str, dict],
+    index: CatalogIndex,
+    parsed: ParsedQuery,
+    settings: dict,
+) -> dict[str, float]:
     if mode == "fts":
         return {r: found.fts_rank[r] for r in found.fts}
     if mode == "vector":
@@ -248,19 +288,34 @@ def _facets(refs: list[str], rows: dict[str, dict]) -> dict[str, list[dict]]:
     return {
         "category": [{"value": v, "count": n} for v, n in categories.most_common(20)],
         "brand": [{"value": v, "count": n} for v, n in brands.most_common(20)],
-        "price": [{"min": str(lo), "max": (str(hi) if hi is not None else None), "count": n}
-                  for (lo, hi), n in sorted(buckets.items(), key=lambda kv: kv[0][0])],
+        "price": [
+            {"min": str(lo), "max": (str(hi) if hi is not None else None), "count": n}
+            for (lo, hi), n in sorted(buckets.items(), key=lambda kv: kv[0][0])
+        ],
         "in_stock": [{"value": True, "count": in_stock}],
     }
 
 
 def _hit(ref: str, row: dict, score: float) -> SearchHit:
-    return SearchHit(ref=ref, title=row["title"], brand=row["brand"], category=row["category"],
-                     price=row["price"], in_stock=row["in_stock"], url=row["url"], score=round(score, 6))
+    return SearchHit(
+        ref=ref,
+        title=row["title"],
+        brand=row["brand"],
+        category=row["category"],
+        price=row["price"],
+        in_stock=row["in_stock"],
+        url=row["url"],
+        score=round(score, 6),
+    )
 
 
-def _finish(result: SearchResult, order: list[str], scores: dict[str, float], rows: dict[str, dict],
-            params: SearchParams) -> SearchResult:
+def _finish(
+    result: SearchResult,
+    order: list[str],
+    scores: dict[str, float],
+    rows: dict[str, dict],
+    params: SearchParams,
+) -> SearchResult:
     result.ranking = order
     result.total = len(order)
     result.facets = _facets(order, rows)
@@ -268,7 +323,7 @@ def _finish(result: SearchResult, order: list[str], scores: dict[str, float], ro
     if start >= len(order) and order:
         result.page = result.num_pages
         start = (result.page - 1) * result.page_size
-    page_refs = order[start:start + result.page_size]
+    page_refs = order[start : start + result.page_size]
     result.hits = [_hit(r, rows[r], scores.get(r, 0.0)) for r in page_refs]
     return result
 
@@ -280,8 +335,9 @@ def _sorted(order: list[str], rows: dict[str, dict], sort: str, lexical: set[str
     pool = [r for r in order if r in lexical] or order
     reverse = sort == "price_desc"
     missing = Decimal("-1") if reverse else Decimal("1e12")
-    return sorted(pool, key=lambda r: rows[r]["price"] if rows[r]["price"] is not None else missing,
-                  reverse=reverse)
+    return sorted(
+        pool, key=lambda r: rows[r]["price"] if rows[r]["price"] is not None else missing, reverse=reverse
+    )
 
 
 def search(params: SearchParams, *, overrides: dict | None = None) -> SearchResult:
@@ -292,30 +348,46 @@ def search(params: SearchParams, *, overrides: dict | None = None) -> SearchResu
     started = time.perf_counter()
     settings = {**tuning(), **(overrides or {})}
     mode = params.mode if params.mode in MODES else "hybrid"
-    result = SearchResult(query=params.q, page=max(1, int(params.page)),
-                          page_size=max(1, min(100, int(params.page_size))), mode=mode)
+    result = SearchResult(
+        query=params.q,
+        page=max(1, int(params.page)),
+        page_size=max(1, min(100, int(params.page_size))),
+        mode=mode,
+    )
     # Control characters (NUL breaks PostgreSQL text) go; whitespace folds; long input is cut.
-    raw = " ".join("".join(c if c >= " " else " " for c in (params.q or "")[:MAX_QUERY_CHARS * 4]).split())
+    raw = " ".join("".join(c if c >= " " else " " for c in (params.q or "")[: MAX_QUERY_CHARS * 4]).split())
     raw = raw[:MAX_QUERY_CHARS]
     index = catalog_index()
-    parsed = parse_query(raw, brands=index.brands, categories=index.categories) if params.understand \
+    parsed = (
+        parse_query(raw, brands=index.brands, categories=index.categories)
+        if params.understand
         else ParsedQuery(raw=raw, text=raw)
+    )
     result.constraints = parsed.constraints()
     filters = _filters(params, parsed, settings)
     terms = query_terms(parsed.text)
-    has_filters = bool(filters.categories or filters.brands or filters.min_price is not None
-                       or filters.max_price is not None)
+    has_filters = bool(
+        filters.categories or filters.brands or filters.min_price is not None or filters.max_price is not None
+    )
     if not terms:
         if not has_filters:
-            result.message = ("Type a product name, brand or model code to search." if not raw else
-                              "That search has no letters or digits we can match; try words or a model code.")
+            result.message = (
+                "Type a product name, brand or model code to search."
+                if not raw
+                else "That search has no letters or digits we can match; try words or a model code."
+            )
             result.took_ms = (time.perf_counter() - started) * 1000
             return result
         # Only constraints ("under 50"): browse the best sellers within them.
         order = retrieval.popular_refs(filters, 200)
         rows = retrieval.fetch_products(order, None, "")
-        _finish(result, _sorted(order, rows, params.sort if params.sort != "relevance" else parsed.sort,
-                                set(order)), {}, rows, params)
+        _finish(
+            result,
+            _sorted(order, rows, params.sort if params.sort != "relevance" else parsed.sort, set(order)),
+            {},
+            rows,
+            params,
+        )
         result.took_ms = (time.perf_counter() - started) * 1000
         return result
 
@@ -347,11 +419,23 @@ def search(params: SearchParams, *, overrides: dict | None = None) -> SearchResu
     return result
 
 
-def _relaxed(text: str, codes: list[str], params: SearchParams, parsed: ParsedQuery, settings: dict,
-             query_vector, result: SearchResult) -> tuple[_Candidates, VectorFilters]:
+def _relaxed(
+    text: str,
+    codes: list[str],
+    params: SearchParams,
+    parsed: ParsedQuery,
+    settings: dict,
+    query_vector,
+    result: SearchResult,
+) -> tuple[_Candidates, VectorFilters]:
     """No match: drop the constraints read from the text and accept looser (trigram) matches."""
-    filters = VectorFilters(categories=params.categories, brands=params.brands, min_price=params.min_price,
-                            max_price=params.max_price, in_stock=params.in_stock)
+    filters = VectorFilters(
+        categories=params.categories,
+        brands=params.brands,
+        min_price=params.min_price,
+        max_price=params.max_price,
+        in_stock=params.in_stock,
+    )
     found = _retrieve(text, codes, filters, "hybrid", settings, query_vector)
     if not found.trigram:
         found.trigram = [ref for ref, _ in retrieval.trigram_candidates(text, filters, 30, threshold=0.3)]
@@ -371,6 +455,9 @@ def _popular_fallback(parsed: ParsedQuery, query_vector, result: SearchResult) -
     order = retrieval.popular_refs(VectorFilters(categories=(category,) if category else ()), 12)
     if order:
         result.fallback = "popular_in_category" if category else "popular"
-        result.message = (f"No exact matches; popular in {category}." if category
-                          else "No exact matches; popular products instead.")
+        result.message = (
+            f"No exact matches; popular in {category}."
+            if category
+            else "No exact matches; popular products instead."
+        )
     return order, retrieval.fetch_products(order, None, "")

@@ -77,10 +77,17 @@ def _build(signature: tuple) -> CatalogIndex:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT product_ref, title, brand, category, attributes, left(description, %s) "
-            "FROM ecom_ai_indexedproduct WHERE is_visible", [DESCRIPTION_CHARS])
+            "FROM ecom_ai_indexedproduct WHERE is_visible",
+            [DESCRIPTION_CHARS],
+        )
         for ref, title, brand, category, attributes, description in cursor.fetchall():
-            doc = {"title": title, "brand": brand, "category": category, "attributes": attributes,
-                   "description": description}
+            doc = {
+                "title": title,
+                "brand": brand,
+                "category": category,
+                "attributes": attributes,
+                "description": description,
+            }
             docs.append((ref, _scoring_doc(doc)))
             if brand:
                 brands[brand] += 1
@@ -95,8 +102,12 @@ def _build(signature: tuple) -> CatalogIndex:
     index.brands = [b for b, n in brands.most_common() if n >= 2 and len(b) >= 2]
     index.categories = [c for c, _ in categories.most_common()]
     index.checked_at = time.monotonic()
-    logger.info("search catalogue index: %d products, %d terms in %.2fs", index.stats.documents,
-                len(index.stats.df), time.perf_counter() - started)
+    logger.info(
+        "search catalogue index: %d products, %d terms in %.2fs",
+        index.stats.documents,
+        len(index.stats.df),
+        time.perf_counter() - started,
+    )
     return index
 
 

@@ -29,10 +29,12 @@ def fts_candidates(text: str, filters: VectorFilters, limit: int) -> list[tuple[
     sql = f"""
         WITH q AS (
             SELECT plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s)) AS q_and,
-                   replace(plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s))::text, ' & ', ' | ')::tsquery AS q_or
+                   replace(plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s))::text,
+                           ' & ', ' | ')::tsquery AS q_or
         )
         SELECT product_ref,
-               ts_rank(%s, {FTS_COLUMN}, q.q_or, 1) + CASE WHEN {FTS_COLUMN} @@ q.q_and THEN 1 ELSE 0 END AS rank
+               ts_rank(%s, {FTS_COLUMN}, q.q_or, 1)
+               + CASE WHEN {FTS_COLUMN} @@ q.q_and THEN 1 ELSE 0 END AS rank
         FROM {TABLE}, q
         WHERE {FTS_COLUMN} @@ q.q_or AND {where}
         ORDER BY rank DESC, id LIMIT %s
@@ -58,7 +60,9 @@ def code_candidates(codes: list[str], filters: VectorFilters, limit: int) -> lis
         return [row[0] for row in cursor.fetchall()]
 
 
-def trigram_candidates(text: str, filters: VectorFilters, limit: int, threshold: float = 0.5) -> list[tuple[str, float]]:
+def trigram_candidates(
+    text: str, filters: VectorFilters, limit: int, threshold: float = 0.5
+) -> list[tuple[str, float]]:
     """Titles containing words similar to the query's (typos): pg_trgm word similarity."""
     if len(text.strip()) < 3:
         return []
@@ -85,9 +89,13 @@ def fetch_products(refs: list[str], query_vector: np.ndarray | None, model_key: 
     params: list = []
     if query_vector is not None:
         dims = int(query_vector.shape[-1])
-        literal = "[" + ",".join(f"{x:.6g}" for x in np.asarray(query_vector, dtype=np.float32).tolist()) + "]"
-        columns += (f", CASE WHEN model_key = %s AND dimensions = {dims} "
-                    f"THEN 1 - ((embedding::vector({dims})) <=> %s::vector({dims})) END AS similarity")
+        literal = (
+            "[" + ",".join(f"{x:.6g}" for x in np.asarray(query_vector, dtype=np.float32).tolist()) + "]"
+        )
+        columns += (
+            f", CASE WHEN model_key = %s AND dimensions = {dims} "
+            f"THEN 1 - ((embedding::vector({dims})) <=> %s::vector({dims})) END AS similarity"
+        )
         params += [model_key, literal]
     else:
         columns += ", NULL AS similarity"
@@ -108,7 +116,7 @@ def popular_refs(filters: VectorFilters, limit: int) -> list[str]:
             FROM ecom_ai_event WHERE product_ref <> '' AND kind IN ('view', 'search_click', 'add_to_cart',
                  'purchase', 'rec_click') GROUP BY product_ref
         ) e ON e.product_ref = p.product_ref
-        WHERE {where.replace('product_ref', 'p.product_ref')}
+        WHERE {where.replace("product_ref", "p.product_ref")}
         ORDER BY coalesce(e.score, 0) DESC, p.in_stock DESC, p.id LIMIT %s
     """
     with connection.cursor() as cursor:

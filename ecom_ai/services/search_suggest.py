@@ -29,8 +29,13 @@ def autocomplete(prefix: str, limit: int | None = None) -> list[dict[str, str]]:
         return []
     out: list[dict[str, str]] = []
     seen: set[str] = set()
-    past = (Event.objects.filter(kind=Event.Kind.SEARCH, query__istartswith=prefix, context__results__gt=0)
-            .annotate(q=Lower("query")).values("q").annotate(n=Count("id")).order_by("-n", "q")[:limit])
+    past = (
+        Event.objects.filter(kind=Event.Kind.SEARCH, query__istartswith=prefix, context__results__gt=0)
+        .annotate(q=Lower("query"))
+        .values("q")
+        .annotate(n=Count("id"))
+        .order_by("-n", "q")[:limit]
+    )
     for row in past:
         text = row["q"].strip()
         if text and text not in seen:
@@ -56,10 +61,18 @@ def record_search(result: SearchResult, *, user=None, session_key: str = "") -> 
         return None
     try:
         return Event.objects.create(
-            kind=Event.Kind.SEARCH, user=user if getattr(user, "is_authenticated", False) else None,
-            session_key=session_key[:64], query=result.query[:500], weight=0.0, strategy=result.mode,
-            context={"results": result.total, "fallback": result.fallback, "did_you_mean": result.did_you_mean,
-                     "page": result.page},
+            kind=Event.Kind.SEARCH,
+            user=user if getattr(user, "is_authenticated", False) else None,
+            session_key=session_key[:64],
+            query=result.query[:500],
+            weight=0.0,
+            strategy=result.mode,
+            context={
+                "results": result.total,
+                "fallback": result.fallback,
+                "did_you_mean": result.did_you_mean,
+                "page": result.page,
+            },
             created_at=timezone.now(),
         )
     except Exception:  # analytics must never break a search page
@@ -67,12 +80,18 @@ def record_search(result: SearchResult, *, user=None, session_key: str = "") -> 
         return None
 
 
-def record_click(product_ref: str, *, query: str = "", position: int | None = None, user=None,
-                 session_key: str = "") -> Event:
+def record_click(
+    product_ref: str, *, query: str = "", position: int | None = None, user=None, session_key: str = ""
+) -> Event:
     """Log a click on a search result (it also makes that query a 'successful search' for suggestions)."""
     return Event.objects.create(
-        kind=Event.Kind.SEARCH_CLICK, user=user if getattr(user, "is_authenticated", False) else None,
-        session_key=session_key[:64], product_ref=product_ref[:64], query=query[:500],
-        weight=Event.DEFAULT_WEIGHTS["search_click"], slot="search",
-        context={"position": position} if position is not None else {}, created_at=timezone.now(),
+        kind=Event.Kind.SEARCH_CLICK,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        session_key=session_key[:64],
+        product_ref=product_ref[:64],
+        query=query[:500],
+        weight=Event.DEFAULT_WEIGHTS["search_click"],
+        slot="search",
+        context={"position": position} if position is not None else {},
+        created_at=timezone.now(),
     )

@@ -6,10 +6,16 @@ import pytest
 from django.core.cache import cache
 
 from ecom_ai.models import Event
-from tests.search_catalog import search_catalog  # noqa: F401
+from tests.search_catalog import indexed_catalog
 
 pytestmark = pytest.mark.django_db
 API = "/api/ecom-ai/search/"
+
+
+@pytest.fixture
+def search_catalog(db, encoder, monkeypatch):
+    with indexed_catalog(encoder, monkeypatch) as products:
+        yield products
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +29,9 @@ def test_api_search_with_filters_facets_and_pagination(client, search_catalog):
     data = client.get(API, {"q": "laptop", "page_size": 2}).json()
     assert data["total"] >= 5 and len(data["hits"]) == 2 and data["num_pages"] >= 3
     assert {"category", "brand", "price", "in_stock"} <= set(data["facets"])
-    filtered = client.get(API, {"q": "laptop", "category": "Laptops", "in_stock": "true", "max_price": "1000"}).json()
+    filtered = client.get(
+        API, {"q": "laptop", "category": "Laptops", "in_stock": "true", "max_price": "1000"}
+    ).json()
     assert [h["title"] for h in filtered["hits"]] == ["ProBook 450 G9 15.6 inch laptop"]
     two_brands = client.get(API + "?q=mouse&brand=Logitech&brand=Bose").json()
     assert two_brands["hits"] and {h["brand"] for h in two_brands["hits"]} <= {"Logitech", "Bose"}
@@ -96,5 +104,9 @@ def test_search_click_redirects_to_the_product_and_is_recorded(client, search_ca
     response = client.get(f"/ecom-ai/search/go/{product.pk}/", {"q": "keyboard", "pos": "2"})
     assert response.status_code == 302 and response["Location"] == product.get_absolute_url()
     click = Event.objects.get(kind="search_click")
-    assert click.product_ref == str(product.pk) and click.query == "keyboard" and click.context == {"position": 2}
+    assert (
+        click.product_ref == str(product.pk)
+        and click.query == "keyboard"
+        and click.context == {"position": 2}
+    )
     assert client.get("/ecom-ai/search/go/999999/").status_code == 404

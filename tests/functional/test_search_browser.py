@@ -6,7 +6,13 @@ import os
 
 import pytest
 
-from tests.search_catalog import search_catalog  # noqa: F401
+from tests.search_catalog import indexed_catalog
+
+
+@pytest.fixture
+def search_catalog(db, encoder, monkeypatch):
+    with indexed_catalog(encoder, monkeypatch) as products:
+        yield products
 
 
 @pytest.fixture
@@ -18,8 +24,9 @@ def sync_db_beside_playwright():
 
 
 @pytest.mark.browser
-def test_search_box_autocomplete_results_and_facet(sync_db_beside_playwright, transactional_db, search_catalog,
-                                                   live_server, browser):
+def test_search_box_autocomplete_results_and_facet(
+    sync_db_beside_playwright, transactional_db, search_catalog, live_server, browser
+):
     page = browser.new_page()
     try:
         page.goto(live_server.url + "/")

@@ -12,11 +12,21 @@ from django.core.management import call_command
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PRODUCTS = [
-    {"id": "1", "title": "Brother TN-2110 toner cartridge black", "supplier": "Brother", "price": 3900,
-     "short_description": "Original Brother toner for HL-2140."},
+    {
+        "id": "1",
+        "title": "Brother TN-2110 toner cartridge black",
+        "supplier": "Brother",
+        "price": 3900,
+        "short_description": "Original Brother toner for HL-2140.",
+    },
     {"id": "2", "title": "Brother TN-2120 high yield toner", "supplier": "Brother", "price": 5900},
-    {"id": "3", "title": "HP ProBook 450 G9 notebook laptop 15.6", "supplier": "HP", "price": 89900,
-     "short_description": "Business laptop."},
+    {
+        "id": "3",
+        "title": "HP ProBook 450 G9 notebook laptop 15.6",
+        "supplier": "HP",
+        "price": 89900,
+        "short_description": "Business laptop.",
+    },
     {"id": "4", "title": "Targus 15.6 inch laptop backpack bag", "supplier": "Targus", "price": 4990},
     {"id": "5", "title": "Logitech M185 wireless mouse", "supplier": "Logitech", "price": 1490},
     {"id": "6", "title": "JBL Flip bluetooth speaker", "supplier": "JBL", "price": 9900},
@@ -41,8 +51,17 @@ def test_eval_command_prints_one_json_line_with_every_mode(tmp_path, encoder):
     labels = tmp_path / "labels.csv"
     labels.write_text(LABELS)
     out = StringIO()
-    call_command("ecom_ai_eval", "search", "--dataset", str(tmp_path), "--labels", str(labels),
-                 "--database", "ecom_ai_search_eval_test", stdout=out)
+    call_command(
+        "ecom_ai_eval",
+        "search",
+        "--dataset",
+        str(tmp_path),
+        "--labels",
+        str(labels),
+        "--database",
+        "ecom_ai_search_eval_test",
+        stdout=out,
+    )
     lines = out.getvalue().strip().splitlines()
     assert len(lines) == 1
     report = json.loads(lines[0])
@@ -56,6 +75,15 @@ def test_eval_command_prints_one_json_line_with_every_mode(tmp_path, encoder):
     assert report["hybrid"]["ndcg@10"] >= 0.9  # a tiny catalogue with obvious answers
     # A second run reuses the vectors (content-hash cache in the kept scratch database).
     again = StringIO()
-    call_command("ecom_ai_eval", "search", "--dataset", str(tmp_path), "--labels", str(labels),
-                 "--database", "ecom_ai_search_eval_test", stdout=again)
+    call_command(
+        "ecom_ai_eval",
+        "search",
+        "--dataset",
+        str(tmp_path),
+        "--labels",
+        str(labels),
+        "--database",
+        "ecom_ai_search_eval_test",
+        stdout=again,
+    )
     assert json.loads(again.getvalue())["embedded_now"] == 0

@@ -22,16 +22,19 @@ def parse(q):
     return parse_query(q, brands=BRANDS, categories=CATEGORIES)
 
 
-@pytest.mark.parametrize("query, low, high, text", [
-    ("laptops under 500", None, Decimal(500), "laptops"),
-    ("laptop under $499.99", None, Decimal("499.99"), "laptop"),
-    ("between 20 and 40 dollars usb cable", Decimal(20), Decimal(40), "usb cable"),
-    ("usb cable between €40 and €20", Decimal(20), Decimal(40), "usb cable"),
-    ("monitor over 100 eur", Decimal(100), None, "monitor"),
-    ("mouse 10-25", Decimal(10), Decimal(25), "mouse"),
-    ("toner less than 30", None, Decimal(30), "toner"),
-    ("tn-2110 toner", None, None, "tn-2110 toner"),  # a model code is not a price range
-])
+@pytest.mark.parametrize(
+    "query, low, high, text",
+    [
+        ("laptops under 500", None, Decimal(500), "laptops"),
+        ("laptop under $499.99", None, Decimal("499.99"), "laptop"),
+        ("between 20 and 40 dollars usb cable", Decimal(20), Decimal(40), "usb cable"),
+        ("usb cable between €40 and €20", Decimal(20), Decimal(40), "usb cable"),
+        ("monitor over 100 eur", Decimal(100), None, "monitor"),
+        ("mouse 10-25", Decimal(10), Decimal(25), "mouse"),
+        ("toner less than 30", None, Decimal(30), "toner"),
+        ("tn-2110 toner", None, None, "tn-2110 toner"),  # a model code is not a price range
+    ],
+)
 def test_price_constraints_are_read_and_removed_from_the_text(query, low, high, text):
     parsed = parse(query)
     assert (parsed.min_price, parsed.max_price, parsed.text) == (low, high, text)
@@ -61,7 +64,9 @@ def test_category_is_the_head_noun_of_the_query():
     assert {"kind": "category", "label": "Category: Laptops"} in parse("laptop").constraints()
 
 
-@pytest.mark.parametrize("query", ["", "   ", "😀😀", "' OR 1=1; DROP TABLE x; --", "x" * 10000, "ноутбук laptop 笔记本"])
+@pytest.mark.parametrize(
+    "query", ["", "   ", "😀😀", "' OR 1=1; DROP TABLE x; --", "x" * 10000, "ноутбук laptop 笔记本"]
+)
 def test_parser_never_fails_on_odd_input(query):
     parsed = parse(query)
     assert isinstance(parsed.text, str)
@@ -104,10 +109,12 @@ def test_fusion():
 
 
 def test_bm25f_prefers_rare_terms_in_the_title():
-    docs = [{"title": "Brother TN-2110 toner black", "brand": "Brother"},
-            {"title": "HP 305 ink cartridge", "brand": "HP", "description": "toner alternative"},
-            {"title": "Brother HL-2140 printer", "brand": "Brother"},
-            {"title": "Samsung toner", "brand": "Samsung"}]
+    docs = [
+        {"title": "Brother TN-2110 toner black", "brand": "Brother"},
+        {"title": "HP 305 ink cartridge", "brand": "HP", "description": "toner alternative"},
+        {"title": "Brother HL-2140 printer", "brand": "Brother"},
+        {"title": "Samsung toner", "brand": "Samsung"},
+    ]
     stats = build_stats(docs)
     terms = tokens("brother tn-2110 toner")
     scores = [bm25f(terms, field_tokens(d), stats) for d in docs]

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from ..core.fusion import normalise, ranked, reciprocal_rank_fusion, weighted_fusion
 from ..core.query_parser import ParsedQuery, parse_query
-from ..core.text import code_key, fold, is_code
+from ..core.text import code_key, fold, is_code, stem
 from ..core.textscore import bm25f, code_match, phrase_in, title_coverage
 from ..runtime import tuning
 from . import search_retrieval as retrieval
@@ -144,6 +144,17 @@ def _spelling(text: str, index: CatalogIndex) -> str:
                 continue
         out.append(word)
     return " ".join(out) if changed else ""
+
+
+def _joined_words(text: str, index: CatalogIndex) -> str:
+    """Catalogue words that two adjacent query words make when written together ("head set" ->
+    "headset", "blue tooth" -> "bluetooth"), so split compounds still match."""
+    words = [w for w in re.findall(r"[0-9a-z]+", fold(text))]
+    out = []
+    for first, second in zip(words, words[1:], strict=False):
+        if first.isalpha() and second.isalpha() and index.stats.df.get(stem(first + second), 0) >= 2:
+            out.append(first + second)
+    return " ".join(out)
 
 
 def _retrieve(
@@ -394,9 +405,10 @@ def search(params: SearchParams, *, overrides: dict | None = None) -> SearchResu
     correction = _spelling(parsed.text, index)
     if correction:
         result.did_you_mean = correction
-    retrieval_text = f"{parsed.text} {correction}" if correction else parsed.text
-    if correction:
-        terms = list(dict.fromkeys([*terms, *query_terms(correction)]))
+    joined = _joined_words(parsed.text, index)
+    retrieval_text = " ".join(p for p in (parsed.text, correction, joined) if p)
+    if correction or joined:
+        terms = list(dict.fromkeys([*terms, *query_terms(f"{correction} {joined}")]))
     codes = [code_key(w) for w in re.findall(r"\S+", parsed.text) if is_code(w)]
     query_vector = encode_query(parsed.text) if mode in ("vector", "hybrid") else None
 

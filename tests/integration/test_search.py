@@ -113,3 +113,8 @@ def test_search_events_count_zero_results_and_feed_autocomplete(search_catalog):
     ref = search(SearchParams(q="wireless mouse")).hits[0].ref
     click = record_click(ref, query="wireless mouse", position=1)
     assert click.kind == "search_click" and click.context == {"position": 1}
+
+
+def test_split_compound_words_match_the_catalogue_word(search_catalog):
+    result = search(SearchParams(q="blue tooth speaker"))
+    assert result.hits[0].title == "SoundLink Flex bluetooth speaker"

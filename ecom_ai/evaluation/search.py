@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import sys
 import time
 from collections import defaultdict
@@ -157,4 +158,7 @@ def run(options: dict) -> dict:
         "shipped_fusion": shipped,
         **{f"{name}": m for name, m in modes.items()},
         "hybrid_minus_best_single": round(modes["hybrid"][key] - best_single, 4),
+        # Latency depends on what else the machine runs: the load during the run, for context.
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
     }

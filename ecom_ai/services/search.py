@@ -215,24 +215,24 @@ def combine_features(
     categories: list[str],
     weights: dict[str, float],
 ) -> dict[str, float]:
-    """Weighted feature fusion, then a category-intent boost: the share of the ten best matches that
-    sit in a candidate's category (1.0 when the query names that category)."""
+    """Weighted feature fusion, then two category boosts: ``category`` when the query names the
+    product's category (its head noun), and ``intent``, the share of the ten best matches that sit in
+    the product's category (the query's likely product type)."""
     scores = weighted_fusion(features, weights)
     top = ranked(scores)[:10]
     shares = Counter(rows[r]["category"] for r in top)
     w_intent = float(weights.get("intent", 0.0))
+    w_category = float(weights.get("category", 0.0))
     for r in scores:
-        intent = (
-            1.0
-            if rows[r]["category"] in categories
-            else shares.get(rows[r]["category"], 0) / max(1, len(top))
-        )
-        scores[r] += w_intent * intent
+        category = rows[r]["category"]
+        scores[r] += w_intent * shares.get(category, 0) / max(1, len(top))
+        if category in categories:
+            scores[r] += w_category
     return scores
 
 
 def fusion_weights(settings: dict) -> dict[str, float]:
-    names = ("fts", "bm25", "vector", "coverage", "coverage_all", "phrase", "code", "intent")
+    names = ("fts", "bm25", "vector", "coverage", "coverage_all", "phrase", "code", "intent", "category")
     return {name: float(settings[f"search_w_{name}"]) for name in names}
 
 

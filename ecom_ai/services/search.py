@@ -405,10 +405,9 @@ def search(params: SearchParams, *, overrides: dict | None = None) -> SearchResu
     correction = _spelling(parsed.text, index)
     if correction:
         result.did_you_mean = correction
-    joined = _joined_words(parsed.text, index)
-    retrieval_text = " ".join(p for p in (parsed.text, correction, joined) if p)
-    if correction or joined:
-        terms = list(dict.fromkeys([*terms, *query_terms(f"{correction} {joined}")]))
+    retrieval_text = " ".join(p for p in (parsed.text, correction) if p)
+    if correction:
+        terms = list(dict.fromkeys([*terms, *query_terms(correction)]))
     codes = [code_key(w) for w in re.findall(r"\S+", parsed.text) if is_code(w)]
     query_vector = encode_query(parsed.text) if mode in ("vector", "hybrid") else None
 
@@ -448,6 +447,9 @@ def _relaxed(
         max_price=params.max_price,
         in_stock=params.in_stock,
     )
+    # Split compounds ("head set") are tried here only: as extra terms on every query they cost nDCG.
+    joined = _joined_words(text, catalog_index())
+    text = f"{text} {joined}" if joined else text
     found = _retrieve(text, codes, filters, "hybrid", settings, query_vector)
     if not found.trigram:
         found.trigram = [ref for ref, _ in retrieval.trigram_candidates(text, filters, 30, threshold=0.3)]

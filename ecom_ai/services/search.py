@@ -187,26 +187,30 @@ def rerank_features(
     rows: dict[str, dict],
     index: CatalogIndex,
     fts_rank: dict[str, float] | None = None,
+    skip: set[str] | frozenset[str] = frozenset(),
 ) -> dict[str, dict[str, float]]:
     """Per-candidate features in [0, 1]: PostgreSQL's weighted ts_rank and BM25F (shares of the best),
     cosine similarity (min-max over the candidates), IDF-weighted coverage of the query by the title and
     by all fields, exact title phrase, and model-code match."""
     refs = [r for r in refs if r in rows]
     fields = {r: index.fields_of(r, rows[r]) for r in refs}
-    everything = {r: [t for toks in fields[r].values() for t in toks] for r in refs}
-    bm25 = {r: bm25f(terms, fields[r], index.stats) for r in refs}
     sims = {r: float(rows[r]["similarity"]) for r in refs if rows[r].get("similarity") is not None}
     low = min(sims.values(), default=0.0)
     span = (max(sims.values(), default=0.0) - low) or 1.0
-    return {
-        "fts": normalise({r: (fts_rank or {}).get(r, 0.0) for r in refs}),
-        "bm25": normalise(bm25),
-        "coverage_all": {r: title_coverage(terms, everything[r], index.stats) for r in refs},
-        "vector": {r: (s - low) / span for r, s in sims.items()},
-        "coverage": {r: title_coverage(terms, fields[r]["title"], index.stats) for r in refs},
-        "phrase": {r: phrase_in(terms, fields[r]["title"]) for r in refs},
-        "code": {r: code_match(codes, rows[r]["title"]) for r in refs},
+    makers = {
+        "fts": lambda: normalise({r: (fts_rank or {}).get(r, 0.0) for r in refs}),
+        "bm25": lambda: normalise({r: bm25f(terms, fields[r], index.stats) for r in refs}),
+        "coverage_all": lambda: {
+            r: title_coverage(terms, [t for toks in fields[r].values() for t in toks], index.stats)
+            for r in refs
+        },
+        "vector": lambda: {r: (v - low) / span for r, v in sims.items()},
+        "coverage": lambda: {r: title_coverage(terms, fields[r]["title"], index.stats) for r in refs},
+        "phrase": lambda: {r: phrase_in(terms, fields[r]["title"]) for r in refs},
+        "code": lambda: {r: code_match(codes, rows[r]["title"]) for r in refs},
     }
+    # Features with weight zero are not computed (they cannot change the order).
+    return {name: make() for name, make in makers.items() if name not in skip}
 
 
 def combine_features(
@@ -245,8 +249,13 @@ def _weighted_scores(
     parsed: ParsedQuery,
     settings: dict,
 ) -> dict[str, float]:
-    features = rerank_features(terms, codes, found.all(), rows, index, found.fts_rank)
-    return combine_features(features, rows, parsed.categories, fusion_weights(settings))
+    weights = fusion_weights(settings)
+    features = rerank_features(terms, codes, found.all(), rows, index, found.fts_rank, skip=_zero(weights))
+    return combine_features(features, rows, parsed.categories, weights)
+
+
+def _zero(weights: dict[str, float]) -> set[str]:
+    return {name for name, w in weights.items() if not w}
 
 
 def _rrf_scores(found: _Candidates, settings: dict) -> dict[str, float]:

@@ -85,7 +85,11 @@ def fetch_products(refs: list[str], query_vector: np.ndarray | None, model_key: 
     """Rows for ``refs`` with the fields cards and rerank need, and cosine similarity to the query."""
     if not refs:
         return {}
-    columns = "product_ref, title, brand, category, description, attributes, price, in_stock, url"
+    # The start of the description is enough: rerank reads DESCRIPTION_CHARS, cards show none.
+    columns = (
+        "product_ref, title, brand, category, left(description, 300) AS description, attributes, price, "
+        "in_stock, url"
+    )
     params: list = []
     if query_vector is not None:
         dims = int(query_vector.shape[-1])

@@ -5,6 +5,9 @@ attributes C; 'english' config over unaccented text) with a GIN index. ``search_
 folded to lower-case letters and digits only, so "TN-2110", "tn 2110" and "TN2110" all contain
 "tn2110"; it and the title carry trigram (pg_trgm) GIN indexes for typos and model codes.
 The columns are not on the Django model: the database computes them, queries read them in SQL.
+
+Measured on the Chorus/Icecat dev labels (fts mode, nDCG@10): 'english' 0.702 vs 'simple' 0.694;
+without unaccent 0.703 (no accented dev queries: neutral there, kept for accented catalogues).
 """
 
 from django.db import migrations

@@ -89,6 +89,8 @@ DEFAULTS: dict[str, Any] = {
     # "render": one INSERT per widget as it renders, counting pages no one looked at; "none").
     "EVENTS_THROTTLE_RATE": "120/min",
     "RECS_IMPRESSIONS": "beacon",
+    # The host template ecom_ai's pages (search results) extend.
+    "BASE_TEMPLATE": "base.html",
 }
 
 

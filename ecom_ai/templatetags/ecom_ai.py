@@ -20,3 +20,6 @@ _merge(_chat)
 from .recs_tags import register as _recs  # noqa: E402,I001
 
 _merge(_recs)
+from .search_tags import register as _search  # noqa: E402,I001
+
+_merge(_search)

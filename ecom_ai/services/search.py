@@ -1,0 +1,486 @@
+"""Product search: full-text + vector ANN + trigram/model-code retrieval, fused, filtered and reranked.
+
+``search(SearchParams(q=...))`` is the one entry point for the API, the results page and the
+offline evaluation, so what is measured is what customers get. Modes: ``fts`` (PostgreSQL full-text
+only), ``vector`` (pgvector only) and ``hybrid`` (the default: both, fused and reranked).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+
+from ..core.fusion import normalise, ranked, reciprocal_rank_fusion, weighted_fusion
+from ..core.query_parser import ParsedQuery, parse_query
+from ..core.text import code_key, fold, is_code, stem
+from ..core.textscore import bm25f, code_match, phrase_in, title_coverage
+from ..runtime import tuning
+from . import search_retrieval as retrieval
+from .indexing import current_model_key
+from .query_encoding import encode_query
+from .search_catalog import CatalogIndex, catalog_index, query_terms
+from .vectors import VectorFilters, nearest
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 200
+MODES = ("hybrid", "fts", "vector")
+SORTS = ("relevance", "price_asc", "price_desc")
+PRICE_BUCKETS = (Decimal(25), Decimal(50), Decimal(100), Decimal(250), Decimal(500), Decimal(1000))
+
+
+@dataclass
+class SearchParams:
+    """A search request: the query text plus explicit filters from facets or the API."""
+
+    q: str = ""
+    categories: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    in_stock: bool | None = None
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 20
+    mode: str = "hybrid"
+    understand: bool = True  # parse prices/brands/sort words out of the text
+    fallback: bool = True
+
+
+@dataclass
+class SearchHit:
+    """One product in the results."""
+
+    ref: str
+    title: str
+    brand: str
+    category: str
+    price: Decimal | None
+    in_stock: bool
+    url: str
+    score: float
+
+
+@dataclass
+class SearchResult:
+    """A page of results with facets, parsed constraints, spelling suggestion and fallback used."""
+
+    query: str
+    hits: list[SearchHit] = field(default_factory=list)
+    ranking: list[str] = field(default_factory=list)  # every matching ref, best first
+    total: int = 0
+    page: int = 1
+    page_size: int = 20
+    facets: dict[str, list[dict]] = field(default_factory=dict)
+    constraints: list[dict[str, str]] = field(default_factory=list)
+    did_you_mean: str = ""
+    fallback: str = ""
+    message: str = ""
+    mode: str = "hybrid"
+    took_ms: float = 0.0
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size)) if self.page_size else 1
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data.pop("ranking")
+        data["num_pages"] = self.num_pages
+        return data
+
+
+@dataclass
+class _Candidates:
+    fts: list[str] = field(default_factory=list)
+    fts_rank: dict[str, float] = field(default_factory=dict)
+    vector: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    trigram: list[str] = field(default_factory=list)
+
+    def lexical(self) -> set[str]:
+        return set(self.fts) | set(self.codes) | set(self.trigram)
+
+    def all(self) -> list[str]:
+        return list(dict.fromkeys([*self.fts, *self.codes, *self.trigram, *self.vector]))
+
+
+def _filters(params: SearchParams, parsed: ParsedQuery, settings: dict) -> VectorFilters:
+    brands = set(params.brands)
+    if settings["search_brand_words"] == "filter":
+        brands |= set(parsed.brands)
+    categories = set(params.categories)
+    if settings["search_category_words"] == "filter":
+        categories |= set(parsed.categories)
+    min_price = params.min_price if params.min_price is not None else parsed.min_price
+    max_price = params.max_price if params.max_price is not None else parsed.max_price
+    in_stock = params.in_stock if params.in_stock is not None else parsed.in_stock
+    return VectorFilters(
+        categories=tuple(sorted(categories)),
+        brands=tuple(sorted(brands)),
+        min_price=min_price,
+        max_price=max_price,
+        in_stock=in_stock,
+    )
+
+
+def _spelling(text: str, index: CatalogIndex) -> str:
+    """The query with unknown words replaced by close catalogue words, or "" when nothing changes."""
+    words = re.findall(r"\S+", text)
+    changed = False
+    out = []
+    for word in words:
+        folded = fold(word).strip(".,;:!?")
+        if folded.isalpha() and folded not in index.speller.frequencies and not index.stats.df.get(folded):
+            fix = index.speller.correct(folded)
+            if fix:
+                out.append(fix)
+                changed = True
+                continue
+        out.append(word)
+    return " ".join(out) if changed else ""
+
+
+def _joined_words(text: str, index: CatalogIndex) -> str:
+    """Catalogue words that two adjacent query words make when written together ("head set" ->
+    "headset", "blue tooth" -> "bluetooth"), so split compounds still match."""
+    words = [w for w in re.findall(r"[0-9a-z]+", fold(text))]
+    out = []
+    for first, second in zip(words, words[1:], strict=False):
+        if first.isalpha() and second.isalpha() and index.stats.df.get(stem(first + second), 0) >= 2:
+            out.append(first + second)
+    return " ".join(out)
+
+
+def _retrieve(
+    text: str, codes: list[str], filters: VectorFilters, mode: str, settings: dict, query_vector
+) -> _Candidates:
+    found = _Candidates()
+    size = int(settings["search_candidates"])
+    if mode in ("fts", "hybrid"):
+        rows = retrieval.fts_candidates(text, filters, size if mode == "hybrid" else 50)
+        found.fts = [ref for ref, _ in rows]
+        found.fts_rank = dict(rows)
+    if mode == "hybrid":
+        found.codes = retrieval.code_candidates(codes, filters, 50)
+        if len(found.fts) < 10:
+            found.trigram = [ref for ref, _ in retrieval.trigram_candidates(text, filters, 30)]
+    if mode in ("vector", "hybrid") and query_vector is not None:
+        k = int(settings["search_vector_candidates"]) if mode == "hybrid" else 50
+        hits = nearest(
+            query_vector, current_model_key(), k=k, filters=filters, ef_search=int(settings["ef_search"])
+        )
+        min_sim = float(settings["search_vector_min_similarity"])
+        found.vector = [ref for ref, distance in hits if 1.0 - distance >= min_sim]
+    return found
+
+
+def rerank_features(
+    terms: list[str],
+    codes: list[str],
+    refs: list[str],
+    rows: dict[str, dict],
+    index: CatalogIndex,
+    fts_rank: dict[str, float] | None = None,
+    skip: set[str] | frozenset[str] = frozenset(),
+) -> dict[str, dict[str, float]]:
+    """Per-candidate features in [0, 1]: PostgreSQL's weighted ts_rank and BM25F (shares of the best),
+    cosine similarity (min-max over the candidates), IDF-weighted coverage of the query by the title and
+    by all fields, exact title phrase, and model-code match."""
+    refs = [r for r in refs if r in rows]
+    fields = {r: index.fields_of(r, rows[r]) for r in refs}
+    sims = {r: float(rows[r]["similarity"]) for r in refs if rows[r].get("similarity") is not None}
+    low = min(sims.values(), default=0.0)
+    span = (max(sims.values(), default=0.0) - low) or 1.0
+    makers = {
+        "fts": lambda: normalise({r: (fts_rank or {}).get(r, 0.0) for r in refs}),
+        "bm25": lambda: normalise({r: bm25f(terms, fields[r], index.stats) for r in refs}),
+        "coverage_all": lambda: {
+            r: title_coverage(terms, [t for toks in fields[r].values() for t in toks], index.stats)
+            for r in refs
+        },
+        "vector": lambda: {r: (v - low) / span for r, v in sims.items()},
+        "coverage": lambda: {r: title_coverage(terms, fields[r]["title"], index.stats) for r in refs},
+        "phrase": lambda: {r: phrase_in(terms, fields[r]["title"]) for r in refs},
+        "code": lambda: {r: code_match(codes, rows[r]["title"]) for r in refs},
+    }
+    # Features with weight zero are not computed (they cannot change the order).
+    return {name: make() for name, make in makers.items() if name not in skip}
+
+
+def combine_features(
+    features: dict[str, dict[str, float]],
+    rows: dict[str, dict],
+    categories: list[str],
+    weights: dict[str, float],
+) -> dict[str, float]:
+    """Weighted feature fusion, then two category boosts: ``category`` when the query names the
+    product's category (its head noun), and ``intent``, the share of the ten best matches that sit in
+    the product's category (the query's likely product type)."""
+    scores = weighted_fusion(features, weights)
+    top = ranked(scores)[:10]
+    shares = Counter(rows[r]["category"] for r in top)
+    w_intent = float(weights.get("intent", 0.0))
+    w_category = float(weights.get("category", 0.0))
+    for r in scores:
+        category = rows[r]["category"]
+        scores[r] += w_intent * shares.get(category, 0) / max(1, len(top))
+        if category in categories:
+            scores[r] += w_category
+    return scores
+
+
+def fusion_weights(settings: dict) -> dict[str, float]:
+    names = ("fts", "bm25", "vector", "coverage", "coverage_all", "phrase", "code", "intent", "category")
+    return {name: float(settings[f"search_w_{name}"]) for name in names}
+
+
+def _weighted_scores(
+    terms: list[str],
+    codes: list[str],
+    found: _Candidates,
+    rows: dict[str, dict],
+    index: CatalogIndex,
+    parsed: ParsedQuery,
+    settings: dict,
+) -> dict[str, float]:
+    weights = fusion_weights(settings)
+    features = rerank_features(terms, codes, found.all(), rows, index, found.fts_rank, skip=_zero(weights))
+    return combine_features(features, rows, parsed.categories, weights)
+
+
+def _zero(weights: dict[str, float]) -> set[str]:
+    return {name for name, w in weights.items() if not w}
+
+
+def _rrf_scores(found: _Candidates, settings: dict) -> dict[str, float]:
+    lists = {"fts": found.fts, "vector": found.vector, "codes": found.codes, "trigram": found.trigram}
+    weights = {
+        "fts": settings["search_weight_fts"],
+        "vector": settings["search_weight_vector"],
+        "codes": settings["search_weight_trigram"],
+        "trigram": settings["search_weight_trigram"],
+    }
+    return reciprocal_rank_fusion(lists, weights, k=int(settings["search_rrf_k"]))
+
+
+def _rank(
+    mode: str,
+    terms: list[str],
+    codes: list[str],
+    found: _Candidates,
+    rows: dict[str, dict],
+    index: CatalogIndex,
+    parsed: ParsedQuery,
+    settings: dict,
+) -> dict[str, float]:
+    if mode == "fts":
+        return {r: found.fts_rank[r] for r in found.fts}
+    if mode == "vector":
+        return {r: float(rows[r]["similarity"] or 0.0) for r in found.vector if r in rows}
+    if settings["search_fusion"] == "rrf":
+        return _rrf_scores(found, settings)
+    return _weighted_scores(terms, codes, found, rows, index, parsed, settings)
+
+
+def _facets(refs: list[str], rows: dict[str, dict]) -> dict[str, list[dict]]:
+    categories = Counter(rows[r]["category"] for r in refs if rows[r]["category"])
+    brands = Counter(rows[r]["brand"] for r in refs if rows[r]["brand"])
+    in_stock = sum(1 for r in refs if rows[r]["in_stock"])
+    buckets: Counter[tuple] = Counter()
+    for r in refs:
+        price = rows[r]["price"]
+        if price is None:
+            continue
+        low = Decimal(0)
+        for edge in PRICE_BUCKETS:
+            if price < edge:
+                buckets[(low, edge)] += 1
+                break
+            low = edge
+        else:
+            buckets[(low, None)] += 1
+    return {
+        "category": [{"value": v, "count": n} for v, n in categories.most_common(20)],
+        "brand": [{"value": v, "count": n} for v, n in brands.most_common(20)],
+        "price": [
+            {"min": str(lo), "max": (str(hi) if hi is not None else None), "count": n}
+            for (lo, hi), n in sorted(buckets.items(), key=lambda kv: kv[0][0])
+        ],
+        "in_stock": [{"value": True, "count": in_stock}],
+    }
+
+
+def _hit(ref: str, row: dict, score: float) -> SearchHit:
+    return SearchHit(
+        ref=ref,
+        title=row["title"],
+        brand=row["brand"],
+        category=row["category"],
+        price=row["price"],
+        in_stock=row["in_stock"],
+        url=row["url"],
+        score=round(score, 6),
+    )
+
+
+def _finish(
+    result: SearchResult,
+    order: list[str],
+    scores: dict[str, float],
+    rows: dict[str, dict],
+    params: SearchParams,
+) -> SearchResult:
+    result.ranking = order
+    result.total = len(order)
+    result.facets = _facets(order, rows)
+    start = (result.page - 1) * result.page_size
+    if start >= len(order) and order:
+        result.page = result.num_pages
+        start = (result.page - 1) * result.page_size
+    page_refs = order[start : start + result.page_size]
+    result.hits = [_hit(r, rows[r], scores.get(r, 0.0)) for r in page_refs]
+    return result
+
+
+def _sorted(order: list[str], rows: dict[str, dict], sort: str, lexical: set[str]) -> list[str]:
+    if sort not in ("price_asc", "price_desc"):
+        return order
+    # Sort the real matches only: a price sort must not surface loosely related vector neighbours.
+    pool = [r for r in order if r in lexical] or order
+    reverse = sort == "price_desc"
+    missing = Decimal("-1") if reverse else Decimal("1e12")
+    return sorted(
+        pool, key=lambda r: rows[r]["price"] if rows[r]["price"] is not None else missing, reverse=reverse
+    )
+
+
+def search(params: SearchParams, *, overrides: dict | None = None) -> SearchResult:
+    """Run a search; never raises on odd query text (it returns an empty result with a message).
+
+    ``overrides`` replaces run-time tuning keys for this call (evaluations compare settings with it).
+    """
+    started = time.perf_counter()
+    settings = {**tuning(), **(overrides or {})}
+    mode = params.mode if params.mode in MODES else "hybrid"
+    result = SearchResult(
+        query=params.q,
+        page=max(1, int(params.page)),
+        page_size=max(1, min(100, int(params.page_size))),
+        mode=mode,
+    )
+    # Control characters (NUL breaks PostgreSQL text) go; whitespace folds; long input is cut.
+    raw = " ".join("".join(c if c >= " " else " " for c in (params.q or "")[: MAX_QUERY_CHARS * 4]).split())
+    raw = raw[:MAX_QUERY_CHARS]
+    index = catalog_index()
+    parsed = (
+        parse_query(raw, brands=index.brands, categories=index.categories)
+        if params.understand
+        else ParsedQuery(raw=raw, text=raw)
+    )
+    result.constraints = parsed.constraints()
+    filters = _filters(params, parsed, settings)
+    terms = query_terms(parsed.text)
+    has_filters = bool(
+        filters.categories or filters.brands or filters.min_price is not None or filters.max_price is not None
+    )
+    if not terms:
+        if not has_filters:
+            result.message = (
+                "Type a product name, brand or model code to search."
+                if not raw
+                else "That search has no letters or digits we can match; try words or a model code."
+            )
+            result.took_ms = (time.perf_counter() - started) * 1000
+            return result
+        # Only constraints ("under 50"): browse the best sellers within them.
+        order = retrieval.popular_refs(filters, 200)
+        rows = retrieval.fetch_products(order, None, "")
+        _finish(
+            result,
+            _sorted(order, rows, params.sort if params.sort != "relevance" else parsed.sort, set(order)),
+            {},
+            rows,
+            params,
+        )
+        result.took_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    correction = _spelling(parsed.text, index)
+    if correction:
+        result.did_you_mean = correction
+    retrieval_text = " ".join(p for p in (parsed.text, correction) if p)
+    if correction:
+        terms = list(dict.fromkeys([*terms, *query_terms(correction)]))
+    codes = [code_key(w) for w in re.findall(r"\S+", parsed.text) if is_code(w)]
+    query_vector = encode_query(parsed.text) if mode in ("vector", "hybrid") else None
+
+    found = _retrieve(retrieval_text, codes, filters, mode, settings, query_vector)
+    if not found.all() and params.fallback and mode == "hybrid":
+        found, filters = _relaxed(retrieval_text, codes, params, parsed, settings, query_vector, result)
+    refs = found.all()
+    rows = retrieval.fetch_products(refs, query_vector, current_model_key())
+    scores = _rank(mode, terms, codes, found, rows, index, parsed, settings)
+    order = [r for r in ranked(scores) if r in rows]
+    if not order and params.fallback and mode == "hybrid":
+        order, rows = _popular_fallback(parsed, query_vector, result)
+        scores = {}
+    sort = params.sort if params.sort in ("price_asc", "price_desc") else parsed.sort
+    order = _sorted(order, rows, sort, found.lexical() if mode != "vector" else set(order))
+    _finish(result, order, scores, rows, params)
+    if not result.total:
+        result.message = f"No products match “{raw}”."
+    result.took_ms = (time.perf_counter() - started) * 1000
+    return result
+
+
+def _relaxed(
+    text: str,
+    codes: list[str],
+    params: SearchParams,
+    parsed: ParsedQuery,
+    settings: dict,
+    query_vector,
+    result: SearchResult,
+) -> tuple[_Candidates, VectorFilters]:
+    """No match: drop the constraints read from the text and accept looser (trigram) matches."""
+    filters = VectorFilters(
+        categories=params.categories,
+        brands=params.brands,
+        min_price=params.min_price,
+        max_price=params.max_price,
+        in_stock=params.in_stock,
+    )
+    # Split compounds ("head set") are tried here only: as extra terms on every query they cost nDCG.
+    joined = _joined_words(text, catalog_index())
+    text = f"{text} {joined}" if joined else text
+    found = _retrieve(text, codes, filters, "hybrid", settings, query_vector)
+    if not found.trigram:
+        found.trigram = [ref for ref, _ in retrieval.trigram_candidates(text, filters, 30, threshold=0.3)]
+    if found.all():
+        result.fallback = "relaxed"
+    return found, filters
+
+
+def _popular_fallback(parsed: ParsedQuery, query_vector, result: SearchResult) -> tuple[list[str], dict]:
+    """Still nothing: the most popular products of the category the query most likely means."""
+    category = parsed.categories[0] if parsed.categories else ""
+    if not category and query_vector is not None:
+        nearest_hits = nearest(query_vector, current_model_key(), k=5)
+        rows = retrieval.fetch_products([r for r, _ in nearest_hits], None, "")
+        guesses = Counter(rows[r]["category"] for r, _ in nearest_hits if r in rows and rows[r]["category"])
+        category = guesses.most_common(1)[0][0] if guesses else ""
+    order = retrieval.popular_refs(VectorFilters(categories=(category,) if category else ()), 12)
+    if order:
+        result.fallback = "popular_in_category" if category else "popular"
+        result.message = (
+            f"No exact matches; popular in {category}."
+            if category
+            else "No exact matches; popular products instead."
+        )
+    return order, retrieval.fetch_products(order, None, "")

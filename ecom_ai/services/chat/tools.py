@@ -66,42 +66,21 @@ def product_query(text: str) -> str:
 
 
 def _search_refs(query: str, *, min_price: Decimal | None, max_price: Decimal | None, k: int) -> list[str]:
-    """The product-search seam: the hybrid search service when installed, else vector nearest."""
+    """Products for a chat question: the shop's hybrid search (in stock, within the price bounds the
+    chat extracted), falling back to plain vector neighbours if search fails."""
+    from ..search import SearchParams, search
+
     try:
-        from .. import search as search_service  # built by the hybrid-search feature
-    except ImportError:
-        search_service = None
-    if search_service is not None:
-        try:
-            return _refs_from_search_service(search_service, query, min_price, max_price, k)
-        except Exception:  # an unexpected signature or failure: fall back, never break the chat
-            logger.exception("hybrid search failed for chat; using vector search")
+        result = search(SearchParams(q=query, min_price=min_price, max_price=max_price, in_stock=True,
+                                     page_size=k))
+        return [hit.ref for hit in result.hits[:k]]
+    except Exception:  # never break the chat: degrade to vector search
+        logger.exception("hybrid search failed for chat; using vector search")
     from ..query_encoding import encode_query
     from ..vectors import VectorFilters, nearest
 
     filters = VectorFilters(min_price=min_price, max_price=max_price, in_stock=True)
     return [ref for ref, _ in nearest(encode_query(query), current_model_key(), k=k, filters=filters)]
-
-
-def _refs_from_search_service(service: Any, query: str, min_price, max_price, k: int) -> list[str]:
-    fn = getattr(service, "search_products", None) or service.search
-    try:
-        from ..vectors import VectorFilters
-
-        result = fn(
-            query, filters=VectorFilters(min_price=min_price, max_price=max_price, in_stock=True), k=k
-        )
-    except TypeError:
-        result = fn(query, k=k)
-    hits = getattr(result, "hits", result)
-    refs = []
-    for hit in hits:
-        ref = hit if isinstance(hit, str) else getattr(hit, "product_ref", None) or getattr(hit, "ref", None)
-        if ref is None and isinstance(hit, dict | tuple):
-            ref = hit.get("product_ref") if isinstance(hit, dict) else hit[0]
-        if ref:
-            refs.append(str(ref))
-    return refs
 
 
 def product_cards(refs: list[str]) -> list[dict[str, Any]]:

@@ -26,6 +26,9 @@ def pytest_unconfigure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    # Browser tests run last: the session-wide Playwright keeps an event loop in the main thread,
+    # and async tests (Channels, async_to_sync) that ran after it would find that loop.
+    items.sort(key=lambda item: "browser" in item.keywords)
     if not (os.path.exists(CHROMIUM) or shutil.which("chromium")):
         skip = pytest.mark.skip(reason="browser test skipped: Debian's chromium is not installed "
                                        "(apt-get install chromium); CI installs it")

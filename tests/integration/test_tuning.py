@@ -26,7 +26,7 @@ def test_defaults_until_something_is_saved():
 
 
 def test_saving_invalidates_the_shared_cache():
-    assert runtime.tuning()["ef_search"] == 100  # now cached in Redis
+    assert runtime.tuning()["ef_search"] == runtime.DEFAULTS["ef_search"]  # now cached in Redis
     TuningSettings.objects.create(pk=1, overrides={"ef_search": 250})  # create() calls save()
     assert runtime.tuning()["ef_search"] == 250
     # A write that bypasses save() is not seen: proves reads come from the cache, not the table.
@@ -38,15 +38,20 @@ def test_saving_invalidates_the_shared_cache():
     assert runtime.tuning()["ef_search"] == 320
 
 
-def test_loaded_once_per_request(django_assert_num_queries):
+def test_loaded_once_per_request():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     # The handlers connected to request_started/finished (sending the real signals would also
     # close the test's database connection).
     service._request_start()
-    with django_assert_num_queries(1):
+    with CaptureQueriesContext(connection) as queries:
         first = runtime.tuning()
         runtime.tuning()
+    # One read of the settings row (inside a savepoint, so a failed read cannot abort a transaction).
+    assert sum("ecom_ai_tuningsettings" in q["sql"] for q in queries.captured_queries) == 1
     cache.set(service.CACHE_KEY, {"ef_search": 111})  # another process saved meanwhile
-    assert runtime.tuning()["ef_search"] == first["ef_search"] == 100  # same request: same values
+    assert runtime.tuning()["ef_search"] == first["ef_search"] == runtime.DEFAULTS["ef_search"]  # same request
     service._request_end()
     service._request_start()
     assert runtime.tuning()["ef_search"] == 111  # the next request sees it
@@ -96,4 +101,4 @@ def test_broken_cache_or_missing_row_falls_back_to_defaults(monkeypatch):
 
     monkeypatch.setattr(service.cache, "get", boom)
     monkeypatch.setattr(service.cache, "set", boom)
-    assert runtime.tuning()["ef_search"] == 100
+    assert runtime.tuning()["ef_search"] == runtime.DEFAULTS["ef_search"]

@@ -15,15 +15,15 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
-from ..core.fusion import normalise, ranked, reciprocal_rank_fusion, weighted_fusion
+from ..core.fusion import ranked, reciprocal_rank_fusion
 from ..core.query_parser import ParsedQuery, parse_query
 from ..core.text import code_key, fold, is_code, stem
-from ..core.textscore import bm25f, code_match, phrase_in, title_coverage
 from ..runtime import tuning
 from . import search_retrieval as retrieval
 from .indexing import current_model_key
 from .query_encoding import encode_query
 from .search_catalog import CatalogIndex, catalog_index, query_terms
+from .search_ranking import _zero, combine_features, fusion_weights, rerank_features
 from .vectors import VectorFilters, nearest
 
 logger = logging.getLogger(__name__)
@@ -180,66 +180,6 @@ def _retrieve(
     return found
 
 
-def rerank_features(
-    terms: list[str],
-    codes: list[str],
-    refs: list[str],
-    rows: dict[str, dict],
-    index: CatalogIndex,
-    fts_rank: dict[str, float] | None = None,
-    skip: set[str] | frozenset[str] = frozenset(),
-) -> dict[str, dict[str, float]]:
-    """Per-candidate features in [0, 1]: PostgreSQL's weighted ts_rank and BM25F (shares of the best),
-    cosine similarity (min-max over the candidates), IDF-weighted coverage of the query by the title and
-    by all fields, exact title phrase, and model-code match."""
-    refs = [r for r in refs if r in rows]
-    fields = {r: index.fields_of(r, rows[r]) for r in refs}
-    sims = {r: float(rows[r]["similarity"]) for r in refs if rows[r].get("similarity") is not None}
-    low = min(sims.values(), default=0.0)
-    span = (max(sims.values(), default=0.0) - low) or 1.0
-    makers = {
-        "fts": lambda: normalise({r: (fts_rank or {}).get(r, 0.0) for r in refs}),
-        "bm25": lambda: normalise({r: bm25f(terms, fields[r], index.stats) for r in refs}),
-        "coverage_all": lambda: {
-            r: title_coverage(terms, [t for toks in fields[r].values() for t in toks], index.stats)
-            for r in refs
-        },
-        "vector": lambda: {r: (v - low) / span for r, v in sims.items()},
-        "coverage": lambda: {r: title_coverage(terms, fields[r]["title"], index.stats) for r in refs},
-        "phrase": lambda: {r: phrase_in(terms, fields[r]["title"]) for r in refs},
-        "code": lambda: {r: code_match(codes, rows[r]["title"]) for r in refs},
-    }
-    # Features with weight zero are not computed (they cannot change the order).
-    return {name: make() for name, make in makers.items() if name not in skip}
-
-
-def combine_features(
-    features: dict[str, dict[str, float]],
-    rows: dict[str, dict],
-    categories: list[str],
-    weights: dict[str, float],
-) -> dict[str, float]:
-    """Weighted feature fusion, then two category boosts: ``category`` when the query names the
-    product's category (its head noun), and ``intent``, the share of the ten best matches that sit in
-    the product's category (the query's likely product type)."""
-    scores = weighted_fusion(features, weights)
-    top = ranked(scores)[:10]
-    shares = Counter(rows[r]["category"] for r in top)
-    w_intent = float(weights.get("intent", 0.0))
-    w_category = float(weights.get("category", 0.0))
-    for r in scores:
-        category = rows[r]["category"]
-        scores[r] += w_intent * shares.get(category, 0) / max(1, len(top))
-        if category in categories:
-            scores[r] += w_category
-    return scores
-
-
-def fusion_weights(settings: dict) -> dict[str, float]:
-    names = ("fts", "bm25", "vector", "coverage", "coverage_all", "phrase", "code", "intent", "category")
-    return {name: float(settings[f"search_w_{name}"]) for name in names}
-
-
 def _weighted_scores(
     terms: list[str],
     codes: list[str],
@@ -252,10 +192,6 @@ def _weighted_scores(
     weights = fusion_weights(settings)
     features = rerank_features(terms, codes, found.all(), rows, index, found.fts_rank, skip=_zero(weights))
     return combine_features(features, rows, parsed.categories, weights)
-
-
-def _zero(weights: dict[str, float]) -> set[str]:
-    return {name for name, w in weights.items() if not w}
 
 
 def _rrf_scores(found: _Candidates, settings: dict) -> dict[str, float]:

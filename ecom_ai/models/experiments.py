@@ -7,6 +7,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 
+from .overrides import OverridesMixin
+
 SLOTS = [
     ("for_you", "For you"),
     ("similar", "Similar products"),
@@ -100,7 +102,7 @@ class Experiment(models.Model):
         self.save()
 
 
-class Variant(models.Model):
+class Variant(OverridesMixin, models.Model):
     """One arm: a traffic share and what it changes (a strategy or tuning overrides)."""
 
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="variants")
@@ -125,26 +127,10 @@ class Variant(models.Model):
     def __str__(self) -> str:
         return self.key
 
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        from ..services.experiments import invalidate
-
-        invalidate()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        from ..services.experiments import invalidate
-
-        invalidate()
-        return result
+    invalidate_path = "ecom_ai.services.experiments.invalidate"
 
     def clean(self) -> None:
-        from ..services.tuning import validate_overrides
-
-        cleaned, errors = validate_overrides(self.overrides)
-        if errors:
-            raise ValidationError({"overrides": [f"{k}: {v}" for k, v in errors.items()]})
-        self.overrides = cleaned
+        self.clean_overrides()
         if self.strategy and not self.strategy.replace("_", "").isalnum():
             raise ValidationError({"strategy": "Strategy names are letters, digits and underscores."})
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import models
 
+from .overrides import OverridesMixin
 
-class TuningSettings(models.Model):
+
+class TuningSettings(OverridesMixin, models.Model):
     """One row: overrides of ``ecom_ai.runtime.DEFAULTS``, validated against ``runtime.SCHEMA``.
 
     Only values that differ from the defaults are stored, as JSON, so a new key in DEFAULTS needs
@@ -26,27 +27,14 @@ class TuningSettings(models.Model):
     def __str__(self) -> str:
         return "Run-time settings"
 
+    invalidate_path = "ecom_ai.services.tuning.invalidate"
+
     def save(self, *args, **kwargs) -> None:
         self.pk = self.SINGLETON_ID
         super().save(*args, **kwargs)
-        from ..services.tuning import invalidate
-
-        invalidate()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        from ..services.tuning import invalidate
-
-        invalidate()
-        return result
 
     def clean(self) -> None:
-        from ..services.tuning import validate_overrides
-
-        cleaned, errors = validate_overrides(self.overrides)
-        if errors:
-            raise ValidationError({"overrides": [f"{k}: {v}" for k, v in errors.items()]})
-        self.overrides = cleaned
+        self.clean_overrides()
 
     @classmethod
     def load(cls) -> TuningSettings:

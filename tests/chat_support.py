@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import redis
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -62,3 +63,21 @@ async def ask(comm: WebsocketCommunicator, text: str) -> tuple[dict, list[dict]]
 
 # Websocket tests route with the shipped exemplars, whether or not a developer trained a model in var/.
 NO_MODEL = "/nonexistent/ecom_ai-intent-model.joblib"
+
+
+@pytest.fixture(autouse=True)
+def chat_settings(settings):
+    """Chat tests (a module imports this to use it): no signal work, EUR prices, the hand-written
+    intent router (so a model trained under var/ cannot change them), clean rate limits, and the
+    chat thread pool shut down afterwards."""
+    from ecom_ai.consumers.chat import shutdown_chat_executor
+
+    settings.ECOM_AI = {
+        **settings.ECOM_AI,
+        "SIGNAL_PROCESSOR": "none",
+        "CHAT": {"CURRENCY": "EUR", "INTENT_MODEL": NO_MODEL},
+    }
+    clear_rate_limits()
+    yield
+    clear_rate_limits()
+    shutdown_chat_executor()

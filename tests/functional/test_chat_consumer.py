@@ -13,25 +13,11 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from demo_shop.orders.models import Order, OrderLine
-from ecom_ai.consumers.chat import shutdown_chat_executor
 from ecom_ai.models import Conversation, Event, Message
-from tests.chat_support import NO_MODEL, ask, clear_rate_limits, connect, hello, until
+from tests.chat_support import NO_MODEL, ask, chat_settings, clear_rate_limits, connect, hello, until  # noqa: F401
 from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def chat_settings(settings):
-    settings.ECOM_AI = {
-        **settings.ECOM_AI,
-        "SIGNAL_PROCESSOR": "none",
-        "CHAT": {"CURRENCY": "EUR", "INTENT_MODEL": NO_MODEL},
-    }
-    clear_rate_limits()
-    yield
-    clear_rate_limits()
-    shutdown_chat_executor()
 
 
 def new_session() -> str:

@@ -11,27 +11,13 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.management import call_command
 
-from ecom_ai.consumers.chat import shutdown_chat_executor
 from ecom_ai.models import KnowledgeArticle
 from ecom_ai.services.indexing import embed_products, sync_products
-from tests.chat_support import NO_MODEL, ask, clear_rate_limits, connect, hello, until
+from tests.chat_support import NO_MODEL, ask, chat_settings, clear_rate_limits, connect, hello, until  # noqa: F401
 from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db(transaction=True)
 POLICIES = Path(settings.BASE_DIR) / "demo_shop" / "data" / "policies.json"
-
-
-@pytest.fixture(autouse=True)
-def chat_settings(settings):
-    settings.ECOM_AI = {
-        **settings.ECOM_AI,
-        "SIGNAL_PROCESSOR": "none",
-        "CHAT": {"CURRENCY": "EUR", "INTENT_MODEL": NO_MODEL},
-    }
-    clear_rate_limits()
-    yield
-    clear_rate_limits()
-    shutdown_chat_executor()
 
 
 @pytest.fixture

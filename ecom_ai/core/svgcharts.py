@@ -46,6 +46,15 @@ def _top(values: list[float]) -> float:
     return top
 
 
+_PLOT_PAD = (56, 16, 28, 26)  # left, right, top, bottom margins of line and bar charts
+
+
+def _scaled(series: dict[str, Sequence[Number]]) -> tuple[dict[str, list[float | None]], float]:
+    """The series as floats and the axis maximum that fits all their values."""
+    floats = _floats(series)
+    return floats, _top([v for vs in floats.values() for v in vs if v is not None])
+
+
 def _frame(width: int, height: int, title: str, body: list[str]) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
@@ -103,11 +112,8 @@ def line_chart(
     fmt: Callable[[float], str] = _fmt,
 ) -> str:
     """Lines over shared x labels; ``None`` values leave a gap."""
-    series = _floats(series)
-    pad = (56, 16, 28, 26)
-    left, right, top_pad, bottom = pad
-    values = [v for vs in series.values() for v in vs if v is not None]
-    top = _top(values)
+    series, top = _scaled(series)
+    pad = left, right, top_pad, bottom = _PLOT_PAD
     n = max(len(labels), 1)
     xs = [left + (width - left - right) * (i / (n - 1) if n > 1 else 0.5) for i in range(len(labels))]
 
@@ -148,11 +154,8 @@ def bar_chart(
     fmt: Callable[[float], str] = _fmt,
 ) -> str:
     """Grouped vertical bars, one group per label and one bar per series."""
-    series = _floats(series)
-    pad = (56, 16, 28, 26)
-    left, right, top_pad, bottom = pad
-    values = [v for vs in series.values() for v in vs if v is not None]
-    top = _top(values)
+    series, top = _scaled(series)
+    pad = left, right, top_pad, bottom = _PLOT_PAD
     n = max(len(labels), 1)
     group = (width - left - right) / n
     bar = max(1.0, group * 0.8 / max(len(series), 1))

@@ -65,6 +65,20 @@ async def ask(comm: WebsocketCommunicator, text: str) -> tuple[dict, list[dict]]
 NO_MODEL = "/nonexistent/ecom_ai-intent-model.joblib"
 
 
+def ask_once(session_key: str, text: str) -> tuple[dict, list[dict]]:
+    """Connect as ``session_key``, say hello, ask ``text``, disconnect: the final frame and all frames."""
+    from asgiref.sync import async_to_sync
+
+    async def scenario():
+        comm = await connect(session_key)
+        await hello(comm)
+        final, frames = await ask(comm, text)
+        await comm.disconnect()
+        return final, frames
+
+    return async_to_sync(scenario)()
+
+
 @pytest.fixture(autouse=True)
 def chat_settings(settings):
     """Chat tests (a module imports this to use it): no signal work, EUR prices, the hand-written

@@ -13,7 +13,7 @@ from django.contrib.sessions.backends.db import SessionStore
 
 from demo_shop.orders.models import Order
 from ecom_ai.consumers.chat import shutdown_chat_executor
-from tests.chat_support import NO_MODEL, ask, clear_rate_limits, connect, hello, until
+from tests.chat_support import NO_MODEL, ask, ask_once, clear_rate_limits, connect, hello, until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,14 +118,7 @@ def test_openai_backend_calls_a_tool_and_streams_the_grounded_answer(settings, f
     )
     key = session_key()
 
-    async def scenario():
-        comm = await connect(key)
-        await hello(comm)
-        final, frames = await ask(comm, "hello")
-        await comm.disconnect()
-        return final, frames
-
-    final, frames = async_to_sync(scenario)()
+    final, frames = ask_once(key, "hello")
     deltas = [f["text"] for f in frames if f["type"] == "delta"]
     assert deltas == ["Your order ", f"{order.number} ", "is paid, ", "total 25.00 EUR."]
     assert final["text"] == "".join(deltas).strip()
@@ -232,14 +225,7 @@ def test_local_backend_streams_tokens_through_the_channel_layer(settings, tiny_m
     )
     key = session_key()
 
-    async def scenario():
-        comm = await connect(key)
-        await hello(comm)
-        final, frames = await ask(comm, "hello")
-        await comm.disconnect()
-        return final, frames
-
-    final, frames = async_to_sync(scenario)()
+    final, frames = ask_once(key, "hello")
     deltas = [f["text"] for f in frames if f["type"] == "delta"]
     assert len(deltas) >= 2  # streamed piece by piece, not one block
     assert final["text"] == "".join(deltas).strip()

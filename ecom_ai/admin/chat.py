@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import Count
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -98,6 +99,12 @@ class ConversationAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
+            path("queue/", self.admin_site.admin_view(self.queue_view), name="ecom_ai_conversation_queue"),
+            path(
+                "queue/data/",
+                self.admin_site.admin_view(self.queue_data_view),
+                name="ecom_ai_conversation_queue_data",
+            ),
             path(
                 "<uuid:pk>/live/",
                 self.admin_site.admin_view(self.live_view),
@@ -105,6 +112,39 @@ class ConversationAdmin(admin.ModelAdmin):
             ),
             *super().get_urls(),
         ]
+
+    def changelist_view(self, request, extra_context=None):
+        waiting = Conversation.objects.filter(status=Conversation.Status.WAITING).count()
+        return super().changelist_view(request, {**(extra_context or {}), "waiting_count": waiting})
+
+    def queue_view(self, request):
+        """The live staff queue: who waits for a human and for how long; refreshes itself."""
+        if not self.has_view_permission(request):
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        from ..services.chat.staff_queue import waiting_queue
+
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Chat: staff queue",
+            "rows": waiting_queue(),
+            "data_url": reverse("admin:ecom_ai_conversation_queue_data"),
+            "live_url_template": reverse(
+                "admin:ecom_ai_conversation_live", args=["00000000-0000-0000-0000-000000000000"]
+            ),
+        }
+        return TemplateResponse(request, "admin/ecom_ai/conversation/queue.html", context)
+
+    def queue_data_view(self, request):
+        """The queue as JSON for the page's polling (read-only, so GET needs no CSRF token)."""
+        if not self.has_view_permission(request):
+            return JsonResponse({"error": "forbidden"}, status=403)
+        from ..services.chat.staff_queue import waiting_queue
+
+        rows = waiting_queue()
+        return JsonResponse({"rows": rows, "waiting": sum(r["status"] == Conversation.Status.WAITING for r in rows)})
 
     def live_view(self, request, pk):
         """A live page on the staff websocket: see the customer's messages, reply, release, resolve."""

@@ -63,3 +63,38 @@ def test_dashboard_and_experiment_results_in_chromium(live_server, browser, outp
         page.screenshot(path=str(output_dir / "admin_tuning.png"), full_page=True)
     finally:
         page.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_staff_queue_page_shows_a_new_waiting_customer_without_a_reload(live_server, browser, output_dir):
+    from django.utils import timezone
+
+    from ecom_ai.models import Conversation, Message
+
+    get_user_model().objects.create_superuser("desk", "desk@example.com", "desk-pass-123")
+    page = browser.new_page(viewport={"width": 1360, "height": 800})
+    try:
+        page.goto(f"{live_server.url}/admin/login/?next=/admin/ecom_ai/conversation/queue/")
+        page.fill("#id_username", "desk")
+        page.fill("#id_password", "desk-pass-123")
+        page.click("input[type=submit]")
+        page.wait_for_selector("#ecai-queue")
+        assert "Nobody is waiting." in page.inner_text("#ecai-queue")
+
+        conv = Conversation.objects.create(
+            session_key="browser-q",
+            status=Conversation.Status.WAITING,
+            handoff_reason="asked for a human",
+            handoff_requested_at=timezone.now(),
+        )
+        Message.objects.create(conversation=conv, role=Message.Role.CUSTOMER, text="<b>help</b> me please")
+        row = page.wait_for_selector(f"tr[data-id='{conv.pk}']", timeout=12_000)
+        assert "<b>help</b> me please" in row.inner_text()  # shown as text, not markup
+        assert page.locator("#ecai-queue b").count() == 0
+        assert page.title().startswith("(1) ")
+        page.screenshot(path=str(output_dir / "admin_staff_queue.png"), full_page=True)
+        row.query_selector("a").click()
+        page.wait_for_url(f"**/admin/ecom_ai/conversation/{conv.pk}/live/")
+    finally:
+        page.close()

@@ -1,7 +1,8 @@
 """``make demo``: services, migrations, catalogue, embeddings, ASGI server and Celery workers.
 
-Ctrl-C (or SIGTERM) stops every process it started and the embedded servers, so nothing is
-left behind; the data under ``var/`` stays for the next start.
+A worker or the ASGI server that dies is started again (a few times; a process that keeps dying
+stops the demo). Ctrl-C (or SIGTERM) stops every process it started and the embedded servers, so
+nothing is left behind; the data under ``var/`` stays for the next start.
 """
 
 from __future__ import annotations
@@ -28,6 +29,41 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+RESTARTS_ALLOWED = 5  # per process within RESTART_WINDOW; more means it is broken, not unlucky
+RESTART_WINDOW = 300.0
+
+
+class Supervised:
+    """A child process that is started again when it dies (e.g. a worker that lost Redis)."""
+
+    def __init__(self, name: str, cmd: list[str], env: dict, logs: Path) -> None:
+        self.name, self.cmd, self.env = name, cmd, env
+        self.log_path = logs / (name.split()[0] + ".log")
+        self.restarts: list[float] = []
+        self.proc = self._spawn()
+
+    def _spawn(self) -> subprocess.Popen:
+        log = open(self.log_path, "ab")  # noqa: SIM115  (the child keeps it)
+        return subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+
+    def check(self) -> bool:
+        """Restart the process if it has exited; False once it keeps dying."""
+        code = self.proc.poll()
+        if code is None:
+            return True
+        now = time.monotonic()
+        self.restarts = [t for t in self.restarts if now - t < RESTART_WINDOW] + [now]
+        if len(self.restarts) > RESTARTS_ALLOWED:
+            print(f"{self.name} exited {len(self.restarts)} times in {RESTART_WINDOW:.0f} s; giving up "
+                  f"(see var/logs/{self.log_path.name})", file=sys.stderr, flush=True)
+            return False
+        print(f"==> {self.name} exited (code {code}); restarting it "
+              f"({len(self.restarts)}/{RESTARTS_ALLOWED} in {RESTART_WINDOW:.0f} s)", flush=True)
+        self.proc = self._spawn()
+        return True
+
+
 def _step(title: str, args: list[str], env: dict) -> None:
     print(f"==> {title}", flush=True)
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True)
@@ -51,7 +87,7 @@ def main() -> int:
         if urls.redis_url:
             env["REDIS_URL"] = urls.redis_url
 
-    children: list[subprocess.Popen] = []
+    supervised: list[Supervised] = []
 
     def stop(*_args) -> None:
         raise KeyboardInterrupt
@@ -74,10 +110,8 @@ def main() -> int:
             "ASGI server": [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "demo_shop.asgi:application"],
         }
         for name, cmd in commands.items():
-            log = open(logs / (name.split()[0] + ".log"), "ab")  # noqa: SIM115
             print(f"==> starting {name} (log: var/logs/{name.split()[0]}.log)", flush=True)
-            children.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent))
+            supervised.append(Supervised(name, cmd, env, logs))
         url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + 120
         while True:
@@ -87,15 +121,15 @@ def main() -> int:
                         break
             except OSError:
                 pass
-            if any(c.poll() is not None for c in children) or time.monotonic() > deadline:
+            if any(s.proc.poll() is not None for s in supervised) or time.monotonic() > deadline:
                 print("a process failed to start; see var/logs/", file=sys.stderr)
                 return 1
             time.sleep(0.5)
         print(f"\nDemo shop running at {url}  (admin: {url}admin/ user admin / password admin)\n"
               "Press Ctrl-C to stop.", flush=True)
-        while all(c.poll() is None for c in children):
+        while all(s.check() for s in supervised):
             time.sleep(1)
-        print("a process exited; stopping the demo (see var/logs/)", file=sys.stderr)
+        print("stopping the demo (see var/logs/)", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("\n==> stopping", flush=True)
@@ -104,6 +138,7 @@ def main() -> int:
         print(f"step failed: {exc}", file=sys.stderr)
         return 1
     finally:
+        children = [s.proc for s in supervised]
         for child in children:
             if child.poll() is None:
                 child.terminate()

@@ -69,6 +69,7 @@ def _alive(pids: list[int], wait: float = 0) -> list[int]:
 
 
 def _interrupt(proc: subprocess.Popen, log: Path) -> None:
+    assert proc.poll() is None, f"the launcher stopped by itself:\n{log.read_text(errors='replace')}"
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     proc.wait(timeout=60)
     assert "stopped the embedded servers" in log.read_text(errors="replace")
@@ -102,6 +103,17 @@ def test_demo_starts_serves_and_stops_cleanly(tmp_path, output_dir):
         text = log2.read_text()
         assert "0 created, 0 updated" in text and "0 to embed" in text
         assert seconds < 60
+
+        # A worker that dies (kombu ends one that loses Redis mid-task) is started again.
+        worker = next(p for p in _descendants(proc) if "inference@%h" in " ".join(p.cmdline()))
+        worker.kill()
+        deadline = time.monotonic() + 30
+        while "inference worker exited" not in log2.read_text(errors="replace"):
+            assert proc.poll() is None and time.monotonic() < deadline, log2.read_text(errors="replace")
+            time.sleep(0.5)
+        again = [p for p in _descendants(proc) if "inference@%h" in " ".join(p.cmdline())]
+        assert again and again[0].pid != worker.pid
+        assert urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).status == 200
     finally:
         _interrupt(proc, log2)
     assert _alive(servers, wait=5) == []

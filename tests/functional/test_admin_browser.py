@@ -18,6 +18,14 @@ from ecom_ai.services import simulation
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+def _log_in(page, live_server, username: str, password: str, next_path: str) -> None:
+    page.goto(f"{live_server.url}/admin/login/?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}{next_path}")
+
+
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 def test_dashboard_and_experiment_results_in_chromium(live_server, browser, output_dir):
@@ -34,11 +42,7 @@ def test_dashboard_and_experiment_results_in_chromium(live_server, browser, outp
 
     page = browser.new_page(viewport={"width": 1360, "height": 1000})
     try:
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/")
-        page.fill("#id_username", "boss")
-        page.fill("#id_password", "boss-pass-123")
-        page.click("input[type=submit]")
-        page.wait_for_url(f"{live_server.url}/admin/")
+        _log_in(page, live_server, "boss", "boss-pass-123", "/admin/")
         assert "Engagement dashboard" in page.content()
 
         page.goto(f"{live_server.url}/admin/ecom_ai/engagementdashboard/")
@@ -75,11 +79,7 @@ def test_staff_queue_page_shows_a_new_waiting_customer_without_a_reload(live_ser
     get_user_model().objects.create_superuser("desk", "desk@example.com", "desk-pass-123")
     page = browser.new_page(viewport={"width": 1360, "height": 800})
     try:
-        page.goto(f"{live_server.url}/admin/login/?next=/admin/ecom_ai/conversation/queue/")
-        page.fill("#id_username", "desk")
-        page.fill("#id_password", "desk-pass-123")
-        page.click("input[type=submit]")
-        page.wait_for_selector("#ecai-queue")
+        _log_in(page, live_server, "desk", "desk-pass-123", "/admin/ecom_ai/conversation/queue/")
         assert "Nobody is waiting." in page.inner_text("#ecai-queue")
 
         conv = Conversation.objects.create(

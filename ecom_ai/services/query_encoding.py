@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -17,9 +16,6 @@ from ..backends import get_encoder
 from ..conf import ecom_ai_settings
 
 logger = logging.getLogger(__name__)
-# Encoding runs here while the request thread waits on PostgreSQL for the keyword candidates: torch
-# and psycopg both release the GIL, so the two overlap instead of adding up.
-_background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="ecom-ai-query-encoding")
 
 
 def _encode(text: str) -> np.ndarray:
@@ -49,8 +45,3 @@ def encode_query(text: str) -> np.ndarray:
     if size <= 0:
         return np.asarray(_encode(key), dtype=np.float32)
     return np.frombuffer(_cached(key), dtype=np.float32)
-
-
-def encode_query_soon(text: str) -> Future[np.ndarray]:
-    """``encode_query(text)`` started on a helper thread; ``.result()`` gives the vector (or raises)."""
-    return _background.submit(encode_query, text)

@@ -21,7 +21,7 @@ from ..core.text import code_key, fold, is_code, stem
 from ..runtime import tuning
 from . import search_retrieval as retrieval
 from .indexing import current_model_key
-from .query_encoding import encode_query_soon
+from .query_encoding import encode_query
 from .search_catalog import CatalogIndex, catalog_index, query_terms
 from .search_ranking import _zero, combine_features, fusion_weights, rerank_features
 from .vectors import VectorFilters, nearest
@@ -157,7 +157,9 @@ def _joined_words(text: str, index: CatalogIndex) -> str:
     return " ".join(out)
 
 
-def _retrieve_lexical(text: str, codes: list[str], filters: VectorFilters, mode: str, settings: dict) -> _Candidates:
+def _retrieve(
+    text: str, codes: list[str], filters: VectorFilters, mode: str, settings: dict, query_vector
+) -> _Candidates:
     found = _Candidates()
     size = int(settings["search_candidates"])
     if mode in ("fts", "hybrid"):
@@ -168,22 +170,13 @@ def _retrieve_lexical(text: str, codes: list[str], filters: VectorFilters, mode:
         found.codes = retrieval.code_candidates(codes, filters, 50)
         if len(found.fts) < 10:
             found.trigram = [ref for ref, _ in retrieval.trigram_candidates(text, filters, 30)]
-    return found
-
-
-def _retrieve_vector(found: _Candidates, filters: VectorFilters, mode: str, settings: dict, query_vector) -> None:
     if mode in ("vector", "hybrid") and query_vector is not None:
         k = int(settings["search_vector_candidates"]) if mode == "hybrid" else 50
-        hits = nearest(query_vector, current_model_key(), k=k, filters=filters, ef_search=int(settings["ef_search"]))
+        hits = nearest(
+            query_vector, current_model_key(), k=k, filters=filters, ef_search=int(settings["ef_search"])
+        )
         min_sim = float(settings["search_vector_min_similarity"])
         found.vector = [ref for ref, distance in hits if 1.0 - distance >= min_sim]
-
-
-def _retrieve(
-    text: str, codes: list[str], filters: VectorFilters, mode: str, settings: dict, query_vector
-) -> _Candidates:
-    found = _retrieve_lexical(text, codes, filters, mode, settings)
-    _retrieve_vector(found, filters, mode, settings, query_vector)
     return found
 
 
@@ -298,7 +291,9 @@ def _sorted(order: list[str], rows: dict[str, dict], sort: str, lexical: set[str
     pool = [r for r in order if r in lexical] or order
     reverse = sort == "price_desc"
     missing = Decimal("-1") if reverse else Decimal("1e12")
-    return sorted(pool, key=lambda r: rows[r]["price"] if rows[r]["price"] is not None else missing, reverse=reverse)
+    return sorted(
+        pool, key=lambda r: rows[r]["price"] if rows[r]["price"] is not None else missing, reverse=reverse
+    )
 
 
 def search(params: SearchParams, *, overrides: dict | None = None) -> SearchResult:
@@ -359,11 +354,9 @@ def search(params: SearchParams, *, overrides: dict | None = None) -> SearchResu
     if correction:
         terms = list(dict.fromkeys([*terms, *query_terms(correction)]))
     codes = [code_key(w) for w in re.findall(r"\S+", parsed.text) if is_code(w)]
-    # The query is encoded while PostgreSQL finds the keyword candidates (see encode_query_soon).
-    pending = encode_query_soon(parsed.text) if mode in ("vector", "hybrid") else None
-    found = _retrieve_lexical(retrieval_text, codes, filters, mode, settings)
-    query_vector = pending.result() if pending is not None else None
-    _retrieve_vector(found, filters, mode, settings, query_vector)
+    query_vector = encode_query(parsed.text) if mode in ("vector", "hybrid") else None
+
+    found = _retrieve(retrieval_text, codes, filters, mode, settings, query_vector)
     if not found.all() and params.fallback and mode == "hybrid":
         found, filters = _relaxed(retrieval_text, codes, params, parsed, settings, query_vector, result)
     refs = found.all()
@@ -422,6 +415,8 @@ def _popular_fallback(parsed: ParsedQuery, query_vector, result: SearchResult) -
     if order:
         result.fallback = "popular_in_category" if category else "popular"
         result.message = (
-            f"No exact matches; popular in {category}." if category else "No exact matches; popular products instead."
+            f"No exact matches; popular in {category}."
+            if category
+            else "No exact matches; popular products instead."
         )
     return order, retrieval.fetch_products(order, None, "")

@@ -121,23 +121,3 @@ def test_split_compound_words_match_the_catalogue_word(search_catalog):
 
     assert _joined_words("blue tooth speaker", catalog_index()) == "bluetooth"
     assert _joined_words("wireless mouse", catalog_index()) == ""
-
-
-def test_query_is_encoded_on_a_helper_thread_while_keywords_are_fetched(search_catalog, monkeypatch):
-    import threading
-
-    from ecom_ai.services import query_encoding
-
-    threads = []
-    encode = query_encoding._encode
-
-    def recording(text):
-        threads.append(threading.current_thread().name)
-        return encode(text)
-
-    monkeypatch.setattr(query_encoding, "_encode", recording)
-    query_encoding._cached.cache_clear()
-    result = search(SearchParams(q="cordless mouse with usb receiver"))
-    assert result.hits[0].title == "M185 wireless mouse"
-    assert len(threads) == 1 and threads[0].startswith("ecom-ai-query-encoding")
-    assert threads[0] != threading.current_thread().name

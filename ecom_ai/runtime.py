@@ -17,17 +17,20 @@ DEFAULTS: dict[str, Any] = {
     "search_weight_trigram": 0.5,
     "search_candidates": 200,
     "ef_search": 200,  # HNSW candidates per query (recall@10 0.9875 on 19,406 products; 100 gives 0.980)
-    # search (feature fusion and query understanding; see ecom_ai/services/search.py). The weights
-    # were fitted by coordinate ascent on the Chorus/Icecat dev labels (ecom_ai_eval search).
+    # search (feature fusion and query understanding; see ecom_ai/services/search.py). Best-field BM25
+    # (title or description, whichever matches a term better) carries the keyword side; the weights
+    # were chosen by 5-fold cross-validation over the Chorus/Icecat dev queries (held-out nDCG@10 in
+    # evaluation/search.py's report) and kept round: a flat optimum, not a fitted point.
     "search_vector_candidates": 100,
     "search_vector_min_similarity": 0.3,
-    "search_w_fts": 1.0,
-    "search_w_bm25": 2.0,
+    "search_w_fts": 3.0,
+    "search_w_best_field": 4.0,
+    "search_w_bm25": 0.0,
     "search_w_coverage_all": 0.0,
-    "search_w_vector": 0.3,
-    "search_w_coverage": 1.0,
-    "search_w_phrase": 0.2,
-    "search_w_code": 0.5,
+    "search_w_vector": 1.0,
+    "search_w_coverage": 0.0,
+    "search_w_phrase": 1.0,
+    "search_w_code": 1.0,
     "search_w_intent": 0.0,
     "search_w_category": 0.0,
     "search_brand_words": "filter",  # "filter" or "ignore": brand names found in the query text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -94,6 +95,7 @@ def _money(text: str) -> Decimal | None:
     return value if value >= 0 else None
 
 
+@functools.lru_cache(maxsize=65536)  # brand names repeat on every query: fold and stem each once
 def _name_key(name: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in re.findall(r"[0-9a-z]+", fold(name)))
 

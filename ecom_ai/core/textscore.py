@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from .text import code_key, tokens
 
 FIELD_WEIGHTS = {"title": 3.0, "brand": 2.0, "category": 1.0, "attributes": 0.5, "description": 0.5}
+# The fields best-field BM25 compares: what the product is called and how the shop describes it.
+BEST_FIELDS = ("title", "description")
 
 
 @dataclass
@@ -76,6 +78,32 @@ def bm25f(
                 tf += weights.get(name, 0.0) * freq / norm
         if tf:
             score += stats.idf(term) * tf / (k1 + tf)
+    return score
+
+
+def bm25_best_field(
+    query_terms: Sequence[str],
+    fields: Mapping[str, Sequence[str]],
+    stats: CorpusStats,
+    *,
+    names: Sequence[str] = BEST_FIELDS,
+    k1: float = 1.2,
+    b: float = 0.75,
+) -> float:
+    """Best-field BM25 (DisMax per term, as Lucene's edismax): each query term scores BM25 in the one
+    field where it matches best, and the terms' scores add up. Unlike BM25F the fields are not pooled,
+    so a product whose short description says "camera bag" ranks with one whose title does, and a
+    long title full of specification words does not drown the match."""
+    score = 0.0
+    for term in dict.fromkeys(query_terms):
+        best = 0.0
+        for name in names:
+            toks = fields.get(name) or ()
+            freq = sum(1 for t in toks if t == term)
+            if freq:
+                norm = 1.0 - b + b * len(toks) / (stats.avg_len.get(name) or 1.0)
+                best = max(best, freq * (k1 + 1.0) / (freq + k1 * norm))
+        score += stats.idf(term) * best
     return score
 
 

@@ -31,14 +31,11 @@ def add_arguments(parser) -> None:
         default=str(DEFAULT_DATASET),
         help="folder with products_*.json.zip (default: ../shared/datasets/chorus_icecat_search)",
     )
-    parser.add_argument(
-        "--labels", default=None, help=f"query,docid,rating CSV (default: DATASET/{LABELS_NAME})"
-    )
+    parser.add_argument("--labels", default=None, help=f"query,docid,rating CSV (default: DATASET/{LABELS_NAME})")
     parser.add_argument("--limit", type=int, default=None, help="load at most this many products")
-    parser.add_argument(
-        "--database", default="ecom_ai_search_eval", help="scratch database name (kept for reuse)"
-    )
+    parser.add_argument("--database", default="ecom_ai_search_eval", help="scratch database name (kept for reuse)")
     parser.add_argument("--k", type=int, default=10, help="cut-off of nDCG")
+    parser.add_argument("--cv", type=int, default=5, help="folds of the held-out check of the fusion weights (0: skip)")
 
 
 def read_labels(path: str | Path) -> dict[str, dict[str, float]]:
@@ -145,6 +142,12 @@ def run(options: dict) -> dict:
             **{f"hybrid_{f}": ("hybrid", {"search_fusion": f}) for f in FUSIONS if f != shipped},
         }
         report = evaluate(labels, modes, k=int(options.get("k") or 10))
+        folds = int(options.get("cv") or 0)
+        if folds > 1 and shipped == "weighted":
+            from .search_cv import report as cv_report
+
+            judged = [q for q, rated in labels.items() if any(g > 0 for g in rated.values())]
+            report["cross_validation"] = cv_report(labels, judged, min(folds, len(judged)))
     modes = report["modes"]
     key = f"ndcg@{int(options.get('k') or 10)}"
     best_single = max(modes["fts"][key], modes["vector"][key])
@@ -158,6 +161,8 @@ def run(options: dict) -> dict:
         "shipped_fusion": shipped,
         **{f"{name}": m for name, m in modes.items()},
         "hybrid_minus_best_single": round(modes["hybrid"][key] - best_single, 4),
+        # Weights chosen on these labels: the k-fold held-out nDCG@10 is the honest figure.
+        **({"cross_validation": report["cross_validation"]} if "cross_validation" in report else {}),
         # Latency depends on what else the machine runs: the load during the run, for context.
         "load_average_1m": round(os.getloadavg()[0], 2),
         "cpus": os.cpu_count(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..core.fusion import normalise, ranked, weighted_fusion
-from ..core.textscore import bm25f, code_match, phrase_in, title_coverage
+from ..core.textscore import bm25_best_field, bm25f, code_match, phrase_in, title_coverage
 from .search_catalog import CatalogIndex
 
 
@@ -18,9 +18,9 @@ def rerank_features(
     fts_rank: dict[str, float] | None = None,
     skip: set[str] | frozenset[str] = frozenset(),
 ) -> dict[str, dict[str, float]]:
-    """Per-candidate features in [0, 1]: PostgreSQL's weighted ts_rank and BM25F (shares of the best),
-    cosine similarity (min-max over the candidates), IDF-weighted coverage of the query by the title and
-    by all fields, exact title phrase, and model-code match."""
+    """Per-candidate features in [0, 1]: PostgreSQL's weighted ts_rank, best-field BM25 and BM25F
+    (shares of the best), cosine similarity (min-max over the candidates), IDF-weighted coverage of the
+    query by the title and by all fields, exact title phrase, and model-code match."""
     refs = [r for r in refs if r in rows]
     fields = {r: index.fields_of(r, rows[r]) for r in refs}
     sims = {r: float(rows[r]["similarity"]) for r in refs if rows[r].get("similarity") is not None}
@@ -28,10 +28,10 @@ def rerank_features(
     span = (max(sims.values(), default=0.0) - low) or 1.0
     makers = {
         "fts": lambda: normalise({r: (fts_rank or {}).get(r, 0.0) for r in refs}),
+        "best_field": lambda: normalise({r: bm25_best_field(terms, fields[r], index.stats) for r in refs}),
         "bm25": lambda: normalise({r: bm25f(terms, fields[r], index.stats) for r in refs}),
         "coverage_all": lambda: {
-            r: title_coverage(terms, [t for toks in fields[r].values() for t in toks], index.stats)
-            for r in refs
+            r: title_coverage(terms, [t for toks in fields[r].values() for t in toks], index.stats) for r in refs
         },
         "vector": lambda: {r: (v - low) / span for r, v in sims.items()},
         "coverage": lambda: {r: title_coverage(terms, fields[r]["title"], index.stats) for r in refs},
@@ -64,9 +64,12 @@ def combine_features(
     return scores
 
 
+FEATURES = ("fts", "best_field", "bm25", "vector", "coverage", "coverage_all", "phrase", "code", "intent", "category")
+
+
 def fusion_weights(settings: dict) -> dict[str, float]:
-    names = ("fts", "bm25", "vector", "coverage", "coverage_all", "phrase", "code", "intent", "category")
-    return {name: float(settings[f"search_w_{name}"]) for name in names}
+    """The feature weights of the run-time tuning (``search_w_<feature>``)."""
+    return {name: float(settings[f"search_w_{name}"]) for name in FEATURES}
 
 
 def _zero(weights: dict[str, float]) -> set[str]:

@@ -12,7 +12,15 @@ from ecom_ai.core.metrics import dcg, ndcg_at_k, percentile, recall_at_k
 from ecom_ai.core.query_parser import parse_query
 from ecom_ai.core.spelling import Speller, similarity
 from ecom_ai.core.text import code_key, is_code, stem, tokens
-from ecom_ai.core.textscore import bm25f, build_stats, code_match, field_tokens, phrase_in, title_coverage
+from ecom_ai.core.textscore import (
+    bm25_best_field,
+    bm25f,
+    build_stats,
+    code_match,
+    field_tokens,
+    phrase_in,
+    title_coverage,
+)
 
 BRANDS = ["Brother", "HP", "Logitech", "Hewlett Packard Enterprise"]
 CATEGORIES = ["Laptops", "Bags & cases", "Printer supplies", "Printers & scanners"]
@@ -124,6 +132,29 @@ def test_bm25f_prefers_rare_terms_in_the_title():
     assert title_coverage(terms, title, stats) == pytest.approx(1.0)
     assert phrase_in(tokens("toner black"), title) == 1.0 and phrase_in(tokens("black toner"), title) == 0.0
     assert code_match(["tn2110"], "Brother TN 2110") == 1.0 and code_match(["tn2110"], "TN-2120") == 0.0
+
+
+def test_best_field_bm25_scores_each_term_in_its_best_field_only():
+    docs = [
+        {"title": "Case Logic camera bag black", "description": "camera bag"},
+        {"title": "Canon EH20-L hard case", "description": "Camera bag"},
+        {"title": "Case Logic TBC302 camera case", "description": "compact camera case"},
+        {"title": "Targus laptop bag", "description": ""},
+    ]
+    stats = build_stats(docs)
+    terms = tokens("camera bag")
+    fields = [field_tokens(d) for d in docs]
+    scores = [bm25_best_field(terms, f, stats) for f in fields]
+    # A short description naming the product counts like a title that does (fields are not pooled) ...
+    assert scores[1] > scores[2] and scores[1] > scores[3]
+    assert scores[1] >= scores[0] * 0.9
+    # ... and a term in two fields scores once, in the better one, not twice.
+    title_only = bm25_best_field(terms, {**fields[0], "description": []}, stats)
+    desc_only = bm25_best_field(terms, {**fields[0], "title": []}, stats)
+    assert scores[0] == pytest.approx(max(title_only, desc_only))
+    assert bm25_best_field(["nothing"], fields[0], stats) == 0.0
+    # Rare terms weigh more than common ones.
+    assert bm25_best_field(["laptop"], fields[3], stats) > bm25_best_field(["bag"], fields[3], stats)
 
 
 def test_speller_corrects_unknown_words_to_frequent_ones():

@@ -22,7 +22,6 @@ from ..services.chat.agent import ChatAgent
 from ..services.chat.tools import ChatContext
 from ..services.chat.turns import TUNING_MAX_AGE, TurnOutcome, answer_message
 from ..services.query_batcher import EncodingUnavailable, TurnCancelled, TurnScope
-from ..services.query_encoding import warm_up
 from ..services.tuning import memoised
 from .threads import off_loop, shutdown_chat_executor  # noqa: F401  (re-exported for tests)
 
@@ -57,7 +56,6 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.scopes: set[TurnScope] = set()  # turns in flight: their encoder requests, to drop on leave
         self.limits: ratelimit.ChatLimits | None = None
         self.redis = ratelimit.async_client()
-        warm_up()  # the query encoder loads in the background while the customer types
         if self.session is not None and not self.session.session_key:
             await database_sync_to_async(self.session.save)()  # a guest gets a session to bind the chat to
         await self.accept()

@@ -51,8 +51,3 @@ def encode_query(text: str) -> np.ndarray:
         return np.asarray(_encode(key), dtype=np.float32)
     return np.frombuffer(_cached(key), dtype=np.float32)
 
-
-def warm_up() -> None:
-    """Start loading the query encoder in the background (a chat connection opening), if inline."""
-    if ecom_ai_settings.QUERY_ENCODING != "worker" and batching_enabled():
-        get_batcher()

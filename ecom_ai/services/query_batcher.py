@@ -253,6 +253,16 @@ class QueryBatcher:
                 request.future.set_exception(exc)
             return
         self.stats.record(len(texts), len(live))
+        if self.stats.calls % 500 == 0:
+            recent = self.stats.batches[-500:]
+            logger.info(
+                "query batcher: %d requests in %d encoder calls (last 500: mean %.1f texts, largest %d), %d dropped",
+                self.stats.requests,
+                self.stats.calls,
+                sum(recent) / len(recent),
+                max(recent),
+                self.stats.dropped,
+            )
         position = {text: i for i, text in enumerate(texts)}
         for request in live:
             request.future.set_result(vectors[position[request.text]].copy())

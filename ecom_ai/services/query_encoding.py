@@ -50,4 +50,3 @@ def encode_query(text: str) -> np.ndarray:
     if size <= 0:
         return np.asarray(_encode(key), dtype=np.float32)
     return np.frombuffer(_cached(key), dtype=np.float32)
-

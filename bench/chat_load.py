@@ -6,6 +6,11 @@ at once). Uses the demo shop's database (loads the demo catalogue and help artic
 the ``grounded`` backend. Each client binds its own 127.0.0.x source address, so per-IP rate limits
 apply as they would to real visitors.
 
+Questions are ``varied`` by default: product, policy and order questions drawn from templates, so
+that nearly every text is new to the server (real customers do not repeat each other word for word,
+and a bench of a dozen fixed texts measures the server's caches, not its encoder). ``--questions
+fixed`` replays the original thirteen texts. The server runs with ``DJANGO_DEBUG=0``, as deployed.
+
     python bench/chat_load.py --clients 500
 """
 
@@ -40,6 +45,80 @@ QUESTIONS = [
     "hello",
     "thanks",
 ]
+NOUNS = [
+    "kettle",
+    "headphones",
+    "yoga mat",
+    "garden hose",
+    "coffee grinder",
+    "backpack",
+    "desk lamp",
+    "running shoes",
+    "blender",
+    "tent",
+    "water bottle",
+    "phone case",
+    "towel set",
+    "frying pan",
+    "bluetooth speaker",
+    "office chair",
+    "toaster",
+    "rain jacket",
+    "watering can",
+    "mouse",
+]
+ADJECTIVES = [
+    "",
+    "cheap ",
+    "electric ",
+    "wireless ",
+    "small ",
+    "stainless steel ",
+    "lightweight ",
+    "blue ",
+    "waterproof ",
+    "good ",
+    "quiet ",
+    "large ",
+]
+COUNTRIES = ["Germany", "France", "Austria", "Spain", "Italy", "the Netherlands", "Belgium", "Poland"]
+PEOPLE = ["wife", "husband", "son", "daughter", "mother", "friend", "office", "kitchen"]
+PRODUCT = [
+    "do you have a {adj}{noun} under {price} euros?",
+    "{adj}{noun}",
+    "i'm looking for a {adj}{noun} for my {person}",
+    "show me {adj}{noun} between {lo} and {hi} euros",
+    "any {adj}{noun} in stock?",
+]
+POLICY = [
+    "how much does shipping cost to {country}?",
+    "what is your return policy for a {noun}?",
+    "which payment methods do you accept for orders to {country}?",
+    "how long is the warranty on a {noun}?",
+    "how long does delivery to {country} take?",
+    "can I return a {noun} I bought for my {person}?",
+]
+ORDER = ["track order DS-{code}", "where is my order DS-{code}?", "can I cancel order DS-{code}?"]
+SMALLTALK = ["hello", "thanks", "hi there", "thank you so much", "good morning"]
+
+
+def varied_question(rng: random.Random) -> tuple[str, str]:
+    """A product (40 %), policy (35 %), order (15 %) or small-talk (10 %) question from templates."""
+    lo = rng.choice([10, 20, 30, 40, 60, 80])
+    slots = {
+        "adj": rng.choice(ADJECTIVES),
+        "noun": rng.choice(NOUNS),
+        "price": rng.randint(15, 300),
+        "person": rng.choice(PEOPLE),
+        "country": rng.choice(COUNTRIES),
+        "lo": lo,
+        "hi": lo + rng.choice([20, 50]),
+        "code": "".join(rng.choice("0123456789ABCDEF") for _ in range(8)),
+    }
+    roll = rng.random()
+    kind = "product" if roll < 0.40 else "policy" if roll < 0.75 else "order" if roll < 0.90 else "smalltalk"
+    pool = {"product": PRODUCT, "policy": POLICY, "order": ORDER, "smalltalk": SMALLTALK}[kind]
+    return kind, rng.choice(pool).format(**slots)
 
 
 def setup() -> None:
@@ -72,7 +151,7 @@ def start_server(port: int) -> subprocess.Popen:
     proc = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "demo_shop.asgi:application"],
         cwd=ROOT,
-        env=dict(os.environ),
+        env={**os.environ, "DJANGO_DEBUG": os.environ.get("DJANGO_DEBUG", "0")},
         stdout=subprocess.DEVNULL,
     )
     deadline = time.time() + 120
@@ -87,8 +166,11 @@ def start_server(port: int) -> subprocess.Popen:
 
 
 class Client:
-    def __init__(self, index: int, url: str, rng: random.Random):
+    def __init__(self, index: int, url: str, rng: random.Random, questions: str = "varied"):
         self.index, self.url, self.rng = index, url, rng
+        self.questions = questions
+        self.asked: list[str] = []
+        self.by_kind: dict[str, list[float]] = {}
         self.ws = None
         self.conversation = ""
         self.latencies: list[float] = []
@@ -145,11 +227,15 @@ class Client:
             fut = asyncio.get_running_loop().create_future()
             started = time.perf_counter()
             self.pending[client_id] = (started, fut)
-            await self.ws.send(
-                json.dumps({"type": "message", "text": self.rng.choice(QUESTIONS), "client_id": client_id})
-            )
+            if self.questions == "fixed":
+                kind, text = "fixed", self.rng.choice(QUESTIONS)
+            else:
+                kind, text = varied_question(self.rng)
+            self.asked.append(text)
+            await self.ws.send(json.dumps({"type": "message", "text": text, "client_id": client_id}))
             try:
                 self.latencies.append(await asyncio.wait_for(fut, timeout) - started)
+                self.by_kind.setdefault(kind, []).append(self.latencies[-1])
             except TimeoutError:
                 self.pending.pop(client_id, None)
                 self.lost += 1
@@ -165,7 +251,7 @@ def pct(values: list[float], q: float) -> float:
 async def run(args) -> dict:
     url = f"ws://127.0.0.1:{args.port}/ws/ecom-ai/chat/"
     rng = random.Random(args.seed)
-    clients = [Client(i, url, random.Random(rng.random())) for i in range(args.clients)]
+    clients = [Client(i, url, random.Random(rng.random()), args.questions) for i in range(args.clients)]
     for start in range(0, len(clients), 50):  # connect in waves, as visitors arrive
         await asyncio.gather(*(c.open() for c in clients[start : start + 50]))
     await asyncio.gather(*(asyncio.wait_for(c.ready, 60) for c in clients))
@@ -176,10 +262,9 @@ async def run(args) -> dict:
         warm.pending[f"warm-{q}"] = (time.perf_counter(), fut)
         await asyncio.wait_for(fut, 120)
     baseline = await asyncio.gather(*(c.ping() for c in clients))
+    load_start = os.getloadavg()
     started = time.perf_counter()
-    await asyncio.gather(
-        *(c.converse(args.messages, (args.think_min, args.think_max), args.timeout) for c in clients)
-    )
+    await asyncio.gather(*(c.converse(args.messages, (args.think_min, args.think_max), args.timeout) for c in clients))
     wall = time.perf_counter() - started
     latencies = [x for c in clients for x in c.latencies]
     conversations = {c.conversation for c in clients}
@@ -189,7 +274,14 @@ async def run(args) -> dict:
             errors[code] = errors.get(code, 0) + n
         await c.ws.close()
     sent = args.clients * args.messages
+    asked = [t for c in clients for t in c.asked]
+    kinds = sorted({k for c in clients for k in c.by_kind})
+    by_kind = {k: [x for c in clients for x in c.by_kind.get(k, [])] for k in kinds}
     return {
+        "questions": args.questions,
+        "distinct_texts": len(set(asked)),
+        "load_avg_1_5_15_start": [round(x, 2) for x in load_start],
+        "load_avg_1_5_15_end": [round(x, 2) for x in os.getloadavg()],
         "bench": "chat_load",
         "clients": args.clients,
         "messages_sent": sent,
@@ -201,6 +293,7 @@ async def run(args) -> dict:
         "final_p50_ms": pct(latencies, 0.50),
         "final_p95_ms": pct(latencies, 0.95),
         "final_max_ms": round(1000 * max(latencies), 1) if latencies else None,
+        "final_p50_p95_ms_by_kind": {k: [pct(v, 0.50), pct(v, 0.95)] for k, v in by_kind.items()},
         "baseline_ping_all_at_once_p50_ms": pct(baseline, 0.50),
         "baseline_ping_all_at_once_p95_ms": pct(baseline, 0.95),
         "offered_msgs_per_s": round(sent / wall, 2),
@@ -219,6 +312,7 @@ def main() -> None:
     parser.add_argument("--think-max", type=float, default=15.0)
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--questions", choices=["varied", "fixed"], default="varied")
     parser.add_argument("--port", type=int, default=0, help="use a running server on this port instead")
     args = parser.parse_args()
     import resource

@@ -54,6 +54,12 @@ class SentenceTransformerEncoder:
         self.model_key = model if model.startswith(PACKAGED_PREFIX) else os.path.basename(model.rstrip("/"))
         logger.info("encoder %s loaded on %s (%d dims)", self.model_key, device, self.dimensions)
 
+    def limit_threads(self, threads: int) -> None:
+        """Cap torch's intra-op threads (process-wide; the query batcher of a web process calls it)."""
+        import torch
+
+        torch.set_num_threads(max(1, int(threads)))
+
     def _prepare(self, texts: Sequence[str], prefix: str) -> list[str]:
         return [prefix + (clean_text(t, self.max_chars) or " ") for t in texts]
 

@@ -20,6 +20,9 @@ from ..runtime import tuning
 from ..services.chat import conversations, ratelimit, tools
 from ..services.chat.agent import ChatAgent
 from ..services.chat.tools import ChatContext
+from ..services.chat.turns import TUNING_MAX_AGE, TurnOutcome, answer_message
+from ..services.query_batcher import EncodingUnavailable, TurnCancelled, TurnScope
+from ..services.tuning import memoised
 from .threads import off_loop, shutdown_chat_executor  # noqa: F401  (re-exported for tests)
 
 logger = logging.getLogger(__name__)
@@ -50,12 +53,16 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         self.turn_lock = asyncio.Lock()
         self.waiters: dict[str, Waiter] = {}
         self.tasks: set[asyncio.Task] = set()
+        self.scopes: set[TurnScope] = set()  # turns in flight: their encoder requests, to drop on leave
+        self.limits: ratelimit.ChatLimits | None = None
         self.redis = ratelimit.async_client()
         if self.session is not None and not self.session.session_key:
             await database_sync_to_async(self.session.save)()  # a guest gets a session to bind the chat to
         await self.accept()
 
     async def disconnect(self, code):
+        for scope in self.scopes:
+            scope.cancel()  # queued encodings of this customer are dropped, not computed
         for task in self.tasks:
             task.cancel()
         if self.conversation is not None:
@@ -125,9 +132,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def open(self, resume_id: Any) -> None:
         session_key = getattr(self.session, "session_key", "") or ""
-        conv, resumed, error = await database_sync_to_async(conversations.open_conversation)(
+        conv, resumed, error, settings = await off_loop(_open)(
             self.user, session_key, self.client_ip, resume_id if isinstance(resume_id, str) else None
         )
+        self.limits = ratelimit.chat_limits(settings)
         if error:
             await self.error(error, "That conversation can't be resumed from here; a new one was started.")
         try:
@@ -139,7 +147,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.error("service_unavailable", "Chat is temporarily unavailable.", retry_after=5)
             return
         self.conversation = conv
-        history = await database_sync_to_async(conversations.history)(conv) if resumed else []
+        history = await off_loop(conversations.history)(conv) if resumed else []
         await self.send_json(
             {
                 "type": "ready",
@@ -147,7 +155,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 "resumed": resumed,
                 "status": conv.status,
                 "history": history,
-                "greeting": "" if history else str(tuning()["chat_greeting"]),
+                "greeting": "" if history else str(settings["chat_greeting"]),
                 "max_chars": self.max_chars,
             }
         )
@@ -157,21 +165,17 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         return int(ecom_ai_settings.CHAT.get("MAX_MESSAGE_CHARS", 2000))
 
     async def rate_limited(self) -> bool:
-        t = tuning()
+        # The limits as tuned when the connection opened, refreshed by every turn (read off the loop,
+        # with the turn's other settings): no settings round trip on the event loop per message.
+        current = self.limits or ratelimit.chat_limits(tuning())
         who = (
             f"user:{self.user.pk}"
             if getattr(self.user, "is_authenticated", False)
             else f"ip:{self.client_ip}"
         )
         limits = {
-            "connection": (
-                f"conn:{self.channel_name}",
-                ratelimit.Limit(int(t["chat_rate_connection_count"]), int(t["chat_rate_connection_window"])),
-            ),
-            "client": (
-                who,
-                ratelimit.Limit(int(t["chat_rate_client_count"]), int(t["chat_rate_client_window"])),
-            ),
+            "connection": (f"conn:{self.channel_name}", current.connection),
+            "client": (who, current.client),
         }
         try:
             verdict = await asyncio.wait_for(ratelimit.hit(self.redis, limits), REDIS_TIMEOUT)
@@ -235,17 +239,36 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         async with self.turn_lock:
             try:
                 await self._message_turn(text, injection, client_id)
+            except TurnCancelled:
+                pass  # the customer left
+            except EncodingUnavailable as exc:
+                logger.warning("query encoder unavailable: %s", exc)
+                await self.error(
+                    "inference_unavailable",
+                    "The assistant can't search right now; please try again in a moment.",
+                    retry_after=EncodingUnavailable.retry_after,
+                )
             except Exception:
                 logger.exception("chat turn failed")
                 await self.error("internal_error", "Something went wrong; please try again.", retry_after=2)
 
     async def _message_turn(self, text: str, injection: bool, client_id: Any) -> None:
         conv = self.conversation
-        await off_loop(conv.refresh_from_db)()
-        message = await off_loop(conversations.record_customer_message)(
-            conv, text, flagged="injection" if injection else ""
-        )
-        if conv.agent_paused:
+        if not conv.agent_paused:  # as last known; a take-over meanwhile turns this into an ``ack``
+            await self.send_json({"type": "typing", "client_id": client_id})
+        streams = bool(getattr(get_responder(), "streams", False))
+        scope = TurnScope()
+        self.scopes.add(scope)
+        try:
+            # One hop off the loop per message: reload, answer, store (services/chat/turns.py).
+            outcome: TurnOutcome = await off_loop(answer_message)(
+                self.agent, self.context(), text, injection=injection, store_answer=not streams, scope=scope
+            )
+        finally:
+            self.scopes.discard(scope)
+        self.limits = outcome.limits or self.limits
+        message = outcome.message
+        if outcome.paused:
             # Staff have the conversation: the agent stays silent, staff see the message live.
             await self.channel_layer.group_send(
                 conv.group_name, {"type": "chat.customer_message", "id": message.pk, "text": text}
@@ -254,10 +277,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 {"type": "ack", "message_id": message.pk, "client_id": client_id, "status": conv.status}
             )
             return
-        await self.send_json({"type": "typing", "client_id": client_id})
-        ctx = self.context()
-        reply = await off_loop(self.agent.handle)(ctx, text, injection=injection)
-        await self.deliver(reply, text, message, client_id)
+        await self.deliver(outcome.reply, text, message, client_id, saved=outcome.saved)
 
     async def confirm_turn(self, token: str, accept: bool) -> None:
         async with self.turn_lock:
@@ -275,12 +295,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             await self.deliver(reply, "", None, None, rephrase=False)
 
     async def deliver(
-        self, reply: AgentReply, text: str, message, client_id: Any, rephrase: bool = True
+        self, reply: AgentReply, text: str, message, client_id: Any, rephrase: bool = True, saved=None
     ) -> None:
-        """Word the reply with the configured responder (streaming), store it, send ``final``."""
+        """Word the reply with the configured responder (streaming), store it (unless the turn has
+        already stored it: ``saved``), send ``final``."""
         reply.grounded_text = reply.text
         responder = get_responder()
-        if rephrase and getattr(responder, "streams", False):
+        if saved is None and rephrase and getattr(responder, "streams", False):
             history = await off_loop(conversations.history)(self.conversation, 10)
 
             async def emit(piece: str) -> None:
@@ -308,7 +329,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                     retry_after=InferenceUnavailable.retry_after,
                 )
                 reply.text = reply.grounded_text
-        saved = await off_loop(conversations.record_reply)(self.conversation, reply, message)
+        if saved is None:
+            saved = await off_loop(conversations.record_reply)(self.conversation, reply, message)
         await self.send_json(
             {
                 "type": "final",
@@ -357,6 +379,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def chat_status(self, event: dict) -> None:
+        if self.conversation is not None and event.get("status"):
+            self.conversation.status = event["status"]  # the next message knows before its reload
         await self.send_json(
             {
                 "type": "handoff",
@@ -375,6 +399,13 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     async def error(self, code: str, message: str, **extra: Any) -> None:
         await self.send_json({"type": "error", "code": code, "message": message, **extra})
+
+
+def _open(user: Any, session_key: str, client_ip: str | None, resume_id: str | None):
+    """Open or resume the conversation and read the settings the connection needs, in one hop."""
+    conv, resumed, error = conversations.open_conversation(user, session_key, client_ip, resume_id)
+    with memoised(max_age=TUNING_MAX_AGE):
+        return conv, resumed, error, tuning()
 
 
 def conversations_text_handoff() -> str:

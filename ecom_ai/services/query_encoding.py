@@ -3,6 +3,8 @@
 ``ECOM_AI["QUERY_ENCODING"] = "worker"`` sends the encoding to the inference queue instead (web
 servers without the model in memory); after ``QUERY_ENCODING_TIMEOUT`` seconds, or if the broker
 is down, the query is encoded inline so search never fails because the workers are busy.
+Inline encoding goes through the process's query batcher (``query_batcher.py``): queries that
+arrive together from different threads share one encoder call.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from ..backends import get_encoder
 from ..conf import ecom_ai_settings
+from .query_batcher import batching_enabled, get_batcher
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +33,8 @@ def _encode(text: str) -> np.ndarray:
                 type(exc).__name__,
                 exc,
             )
+    if batching_enabled():
+        return get_batcher().encode(text)
     return get_encoder().encode_queries([text])[0]
 
 

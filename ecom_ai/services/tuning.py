@@ -7,6 +7,7 @@ import copy
 import json
 import logging
 import math
+import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -189,7 +190,9 @@ def current_tuning() -> dict[str, Any]:
 
 def invalidate() -> None:
     """Forget cached overrides everywhere (called when the singleton is saved)."""
+    global _snapshot
     _request_memo.set(None)
+    _snapshot = None
     try:
         cache.delete(CACHE_KEY)
     except Exception:
@@ -205,6 +208,37 @@ def overlay(values: dict[str, Any]) -> Iterator[None]:
         yield
     finally:
         _overlay.reset(token)
+
+
+# A process-wide copy of the saved overrides for ``memoised(max_age=...)``: (loaded at, overrides).
+_snapshot: tuple[float, dict[str, Any]] | None = None
+
+
+def _saved_at_most(max_age: float) -> dict[str, Any]:
+    global _snapshot
+    now = time.monotonic()
+    snapshot = _snapshot
+    if snapshot is None or now - snapshot[0] > max_age:
+        snapshot = _snapshot = (now, _load_saved())
+    return snapshot[1]
+
+
+@contextlib.contextmanager
+def memoised(max_age: float = 0.0) -> Iterator[None]:
+    """Within the block saved overrides are read once, as within a request (a chat turn calls
+    ``tuning()`` from the agent, its tools and search: one cache round trip instead of each).
+
+    ``max_age > 0`` reuses this process's copy when it is younger than that many seconds, so a busy
+    chat server reads the cache about once per ``max_age`` instead of once per message; saving the
+    settings in this process clears the copy, other processes see a change within ``max_age``.
+    """
+    in_request = _in_request.set(True)
+    memo = _request_memo.set(_saved_at_most(max_age) if max_age > 0 else None)
+    try:
+        yield
+    finally:
+        _request_memo.reset(memo)
+        _in_request.reset(in_request)
 
 
 def _request_start(**kwargs: Any) -> None:

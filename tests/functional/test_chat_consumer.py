@@ -260,6 +260,8 @@ def test_feedback_and_handoff_with_staff_takeover():
         staff_ready, _ = await until(staff_ws, "ready")
         await staff_ws.send_json_to({"type": "message", "text": "Hello, this is Sam from the shop."})
         from_staff, _ = await until(comm, "staff_message")
+        taken, _ = await until(comm, "handoff")  # sent right after the staff message (same channel)
+        assert taken["status"] == "handed_off"
         await comm.send_json_to({"type": "message", "text": "my parcel is damaged"})
         ack, _ = await until(comm, "ack")
         seen_by_staff, _ = await until(staff_ws, "customer_message")

@@ -104,7 +104,12 @@ def _record_customer_message(conversation, text, intent, confidence, flagged) ->
         confidence=confidence,
         flagged=flagged[:40],
     )
-    message.chat_event = Event.objects.create(
+    message.chat_event = _chat_event(conversation, text, intent, flagged)
+    return message
+
+
+def _chat_event(conversation: Conversation, text: str, intent: str, flagged: str) -> Event:
+    return Event.objects.create(
         kind=Event.Kind.CHAT,
         weight=0.0,
         user_id=conversation.user_id,
@@ -113,7 +118,9 @@ def _record_customer_message(conversation, text, intent, confidence, flagged) ->
         created_at=timezone.now(),
         context={"conversation": str(conversation.pk), "intent": intent, "flagged": flagged},
     )
-    return message
+
+
+_TURN_FIELDS = ["state", "status", "handoff_reason", "handoff_requested_at", "updated_at"]
 
 
 def record_reply(conversation: Conversation, reply: AgentReply, customer_message: Message | None) -> Message:
@@ -136,9 +143,37 @@ def record_reply(conversation: Conversation, reply: AgentReply, customer_message
             intent=reply.intent[:40],
             payload=reply.payload(),
         )
-        conversation.save(update_fields=["state", "status", "handoff_reason", "handoff_requested_at",
-                                         "updated_at"])
+        conversation.save(update_fields=_TURN_FIELDS)
     return message
+
+
+def record_turn(conversation: Conversation, text: str, reply: AgentReply) -> tuple[Message, Message]:
+    """An answered turn in one transaction: the customer's message with the intent the agent found,
+    its ``chat`` event, the answer and the conversation's state (one commit instead of two)."""
+    with transaction.atomic():
+        _relaxed_commit()
+        customer, answer = Message.objects.bulk_create(
+            [
+                Message(
+                    conversation=conversation,
+                    role=Message.Role.CUSTOMER,
+                    text=text,
+                    intent=reply.intent[:40],
+                    confidence=reply.confidence,
+                    flagged=reply.flagged[:40],
+                ),
+                Message(
+                    conversation=conversation,
+                    role=Message.Role.ASSISTANT,
+                    text=reply.text,
+                    intent=reply.intent[:40],
+                    payload=reply.payload(),
+                ),
+            ]
+        )
+        _chat_event(conversation, text, reply.intent, reply.flagged)
+        conversation.save(update_fields=_TURN_FIELDS)
+    return customer, answer
 
 
 def record_feedback(conversation: Conversation, message_id: Any, value: str) -> bool:

@@ -10,6 +10,7 @@ a message the model has already seen.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import logging
 import threading
@@ -169,11 +170,18 @@ def get_router():
 def reset_router() -> None:
     global _router
     _router = None
+    _cached_route.cache_clear()
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_route(text: str) -> IntentPrediction:
+    return get_router().predict(text)
 
 
 def route(text: str) -> IntentPrediction:
-    """The intent of one customer message."""
-    return get_router().predict(text)
+    """The intent of one customer message (predictions are immutable, so repeated messages —
+    "hello", "track my order" — are routed once per process)."""
+    return _cached_route(text)
 
 
 def _reset_on_settings_change(*, setting: str, **kwargs: Any) -> None:

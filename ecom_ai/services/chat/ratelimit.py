@@ -34,6 +34,22 @@ class Verdict:
     scope: str = ""
 
 
+@dataclass(frozen=True)
+class ChatLimits:
+    """The chat's two limits as tuned: per connection, and per user (or IP) across connections."""
+
+    connection: Limit
+    client: Limit
+
+
+def chat_limits(values: dict) -> ChatLimits:
+    """The limits from run-time tuning values (``tuning()``)."""
+    return ChatLimits(
+        Limit(int(values["chat_rate_connection_count"]), int(values["chat_rate_connection_window"])),
+        Limit(int(values["chat_rate_client_count"]), int(values["chat_rate_client_window"])),
+    )
+
+
 def async_client():
     """A new asyncio Redis client with short timeouts: a dead Redis must fail fast, not hang."""
     import redis.asyncio as aredis

@@ -23,6 +23,7 @@ from ...core.chat import ToolResult
 from ...models import Conversation, Event, IndexedProduct
 from ...runtime import tuning
 from ..indexing import current_model_key
+from ..query_batcher import EncodingUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -65,44 +66,47 @@ def product_query(text: str) -> str:
     return query or text
 
 
-def _search_refs(query: str, *, min_price: Decimal | None, max_price: Decimal | None, k: int) -> list[str]:
-    """Products for a chat question: the shop's hybrid search (in stock, within the price bounds the
-    chat extracted), falling back to plain vector neighbours if search fails."""
+def _search_cards(
+    query: str, *, min_price: Decimal | None, max_price: Decimal | None, k: int
+) -> list[dict[str, Any]]:
+    """Cards for a chat question: the shop's hybrid search (in stock, within the price bounds the
+    chat extracted), falling back to plain vector neighbours if search fails. Search hits carry
+    every card field (from the same indexed rows), so they are not read a second time."""
     from ..search import SearchParams, search
 
     try:
         result = search(SearchParams(q=query, min_price=min_price, max_price=max_price, in_stock=True,
                                      page_size=k))
-        return [hit.ref for hit in result.hits[:k]]
+        return [_card(hit) for hit in result.hits[:k]]
+    except EncodingUnavailable:
+        raise  # the vector fallback would wait for the same encoder again
     except Exception:  # never break the chat: degrade to vector search
         logger.exception("hybrid search failed for chat; using vector search")
     from ..query_encoding import encode_query
     from ..vectors import VectorFilters, nearest
 
     filters = VectorFilters(min_price=min_price, max_price=max_price, in_stock=True)
-    return [ref for ref, _ in nearest(encode_query(query), current_model_key(), k=k, filters=filters)]
+    refs = [ref for ref, _ in nearest(encode_query(query), current_model_key(), k=k, filters=filters)]
+    return product_cards(refs)
+
+
+def _card(p: Any) -> dict[str, Any]:
+    """A product card from an indexed product or a search hit (both have these fields)."""
+    return {
+        "ref": getattr(p, "product_ref", None) or p.ref,
+        "title": p.title,
+        "price": str(p.price) if p.price is not None else None,
+        "in_stock": p.in_stock,
+        "url": p.url,
+        "brand": p.brand,
+        "category": p.category,
+    }
 
 
 def product_cards(refs: list[str]) -> list[dict[str, Any]]:
     """Cards built from the indexed copy of the products: title, price and stock as the shop has them."""
     rows = {p.product_ref: p for p in IndexedProduct.objects.filter(product_ref__in=refs, is_visible=True)}
-    cards = []
-    for ref in refs:
-        p = rows.get(ref)
-        if p is None:
-            continue
-        cards.append(
-            {
-                "ref": p.product_ref,
-                "title": p.title,
-                "price": str(p.price) if p.price is not None else None,
-                "in_stock": p.in_stock,
-                "url": p.url,
-                "brand": p.brand,
-                "category": p.category,
-            }
-        )
-    return cards
+    return [_card(rows[ref]) for ref in refs if ref in rows]
 
 
 def search_products(
@@ -111,7 +115,7 @@ def search_products(
     """Products matching the message, within the price bounds it named."""
     k = k or int(tuning()["chat_product_results"])
     query = product_query(text)
-    cards = product_cards(_search_refs(query, min_price=min_price, max_price=max_price, k=k))
+    cards = _search_cards(query, min_price=min_price, max_price=max_price, k=k)
     facts = {
         "query": query,
         "min_price": str(min_price) if min_price is not None else None,

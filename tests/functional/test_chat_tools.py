@@ -115,3 +115,24 @@ def test_knowledge_base_answers_with_citations(model):
     article = KnowledgeArticle.objects.get(slug="shipping").body.replace("**", "")
     quoted = shipping["text"].split("\n", 1)[1].replace("• ", "- ").rstrip(" …")
     assert quoted.splitlines()[0] in article
+
+
+def test_unsure_router_falls_back_to_the_knowledge_base_then_to_product_search(catalog):
+    from ecom_ai.models import TuningSettings
+
+    call_command("ecom_ai_load_kb", str(POLICIES), url_pattern="/help/{slug}/")
+    TuningSettings.objects.create(pk=1, overrides={"chat_intent_min_confidence": 1.0})  # never sure
+    key = session_key()
+
+    async def scenario():
+        comm = await connect(key)
+        await hello(comm)
+        policy, _ = await ask(comm, "How much does shipping cost?")
+        product, _ = await ask(comm, "stainless steel electric kettle")
+        await comm.disconnect()
+        return policy, product
+
+    policy, product = async_to_sync(scenario)()
+    assert policy["intent"] == "knowledge" and policy["citations"][0]["slug"] == "shipping"
+    assert product["intent"] == "product_search"
+    assert product["cards"][0]["ref"] == str(catalog["cheap_kettle"].pk)

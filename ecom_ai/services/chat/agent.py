@@ -128,10 +128,10 @@ class ChatAgent:
             return self._reply(intent, prediction, [result], replies.cart_text(result))
         if intent == "greeting":
             return self._reply(intent, prediction, [], str(tuning()["chat_greeting"]))
+        if intent == "unknown":  # before the small-talk texts, which have an "unknown" entry too
+            return self._fallback(ctx, text, prediction, entities)
         if intent in replies.SMALLTALK:
             return self._reply(intent, prediction, [], replies.SMALLTALK[intent])
-        if intent == "unknown":
-            return self._fallback(ctx, text, prediction, entities)
         reply = self._reply(intent, prediction, [], "")
         if not self._add_knowledge(reply, text, intent):
             reply.text = "I don't have an article about that. Would you like to talk to a person?"

@@ -131,9 +131,17 @@ def _adapter_consumables(adapter, refs: list[str]) -> set[str]:
 
 
 def refresh_all() -> dict[str, int]:
-    """Both refreshes; what the periodic task runs."""
+    """What the periodic task runs: both statistics refreshes, and the neighbour lists when any
+    vector changed since they were built. Cached candidate lists are then recomputed on next use."""
+    from .recs_cache import new_generation
+    from .recs_neighbours import refresh_neighbours
     from .strategies import Trending
 
-    result = {"pairs": refresh_item_pairs(), "items": refresh_item_stats()}
+    result = {
+        "pairs": refresh_item_pairs(),
+        "items": refresh_item_stats(),
+        "neighbours": refresh_neighbours(),
+    }
     Trending.clear()
+    new_generation()
     return result

@@ -1,0 +1,147 @@
+"""Prepared candidate lists in the shared cache, so a widget is a cache read plus the business rules.
+
+A slot's blended candidates (before stock, visibility, purchases, pins and diversity, which are
+applied fresh on every request) are kept under a key made of:
+
+- the *generation*, bumped whenever the prepared tables change (the periodic refresh, new
+  neighbour lists), so no list outlives the statistics it was computed from;
+- the visitor and their *history version*, bumped by every event written for them (a view, a
+  cart add, an order, a login merge), so the next render after an event recomputes; slots that do
+  not depend on the visitor (``similar`` / ``bought_together`` of a page product, ``trending``) are
+  shared by everyone;
+- a digest of the slot, page products and every tuning value and override that shapes candidates.
+
+The visitor's purchased products are kept the same way. Entries also expire after
+``recs_cache_seconds`` as a safety net for history written behind ecom_ai's back (bulk imports).
+Every function here degrades to "no cache" when the cache is down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
+
+_GENERATION_KEY = "ecom_ai:recs:generation"
+_VERSION_KEY = "ecom_ai:recs:version:{who}"
+_VERSION_SECONDS = 7 * 86400
+# Overrides that do not change candidates (they only travel in the link tokens).
+_NOT_SHAPING = {"experiment", "arm"}
+
+
+def visitor_of(user: Any = None, session_key: str = "") -> str:
+    """The cache identity of a visitor: ``u<pk>`` signed in, ``s<visitor id>`` anonymous, '' none."""
+    if user is not None and getattr(user, "is_authenticated", False):
+        return f"u{user.pk}"
+    return f"s{session_key}" if session_key else ""
+
+
+def touch_visitors(visitors: Iterable[str]) -> None:
+    """Their history changed: bump their version so prepared lists are recomputed. Never raises."""
+    stamp = time.time_ns()
+    keys = {_VERSION_KEY.format(who=who): stamp for who in set(visitors) if who}
+    if not keys:
+        return
+    try:
+        cache.set_many(keys, _VERSION_SECONDS)
+    except Exception:
+        logger.warning("ecom_ai: could not invalidate prepared recommendations of %s", sorted(keys))
+
+
+def touch_events(events: Iterable[Any]) -> None:
+    """``touch_visitors`` for the authors of these ``Event`` rows (user and visitor id both), for
+    the kinds that make up a history (an impression or a search changes no recommendation)."""
+    from .strategies import HISTORY_KINDS
+
+    who: set[str] = set()
+    for event in events:
+        if event.kind not in HISTORY_KINDS:
+            continue
+        if event.user_id is not None:
+            who.add(f"u{event.user_id}")
+        if event.session_key:
+            who.add(f"s{event.session_key}")
+    touch_visitors(who)
+
+
+def new_generation() -> None:
+    """The prepared tables changed: every cached list is stale. Never raises."""
+    try:
+        cache.set(_GENERATION_KEY, time.time_ns(), None)
+    except Exception:
+        logger.warning("ecom_ai: could not bump the recommendation cache generation", exc_info=True)
+
+
+def digest(slot: str, anchors: tuple[str, ...], tune: dict[str, Any], overrides: dict[str, Any]) -> str:
+    """A short hash of everything besides the visitor that shapes a slot's candidates."""
+    shaping = {k: v for k, v in tune.items() if k.startswith("recs_") or k == "ef_search"}
+    extra = {k: v for k, v in overrides.items() if k not in _NOT_SHAPING}
+    raw = json.dumps([slot, anchors, shaping, extra], sort_keys=True, default=str)
+    return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
+
+
+class PreparedLists:
+    """The cache entries one request may read: its slot's candidates and the visitor's purchases."""
+
+    def __init__(self, who: str, personal: bool, key: str, seconds: float) -> None:
+        self.who, self.personal, self.key, self.seconds = who, personal, key, seconds
+        self.enabled = seconds > 0
+        self._stamp: tuple[Any, Any] | None = None
+
+    def _prefix(self, who: str) -> str | None:
+        if self._stamp is None:
+            try:
+                got = cache.get_many([_GENERATION_KEY, _VERSION_KEY.format(who=self.who)])
+            except Exception:
+                logger.warning("ecom_ai: recommendation cache unavailable", exc_info=True)
+                self.enabled = False
+                return None
+            self._stamp = (got.get(_GENERATION_KEY, 0), got.get(_VERSION_KEY.format(who=self.who), 0))
+        generation, version = self._stamp
+        return f"ecom_ai:recs:prep:{generation}:{who}:{version if who == self.who else 0}"
+
+    def fetch(self, wants_purchases: bool) -> tuple[Any, Any]:
+        """``(candidates or None, purchased or None)`` in one round trip after the version read."""
+        if not self.enabled:
+            return None, None
+        list_key = self._list_key()
+        buy_key = self._purchase_key() if wants_purchases else None
+        if list_key is None:
+            return None, None
+        try:
+            got = cache.get_many([k for k in (list_key, buy_key) if k])
+        except Exception:
+            logger.warning("ecom_ai: recommendation cache unavailable", exc_info=True)
+            self.enabled = False
+            return None, None
+        return got.get(list_key), got.get(buy_key) if buy_key else None
+
+    def _list_key(self) -> str | None:
+        prefix = self._prefix(self.who if self.personal else "*")
+        return f"{prefix}:{self.key}" if prefix else None
+
+    def _purchase_key(self) -> str | None:
+        prefix = self._prefix(self.who) if self.who else None
+        return f"{prefix}:purchased" if prefix else None
+
+    def store(self, candidates: Any = None, purchased: Any = None) -> None:
+        """Keep what was just computed (either part may be None: not computed). Never raises."""
+        if not self.enabled:
+            return
+        entries = {}
+        if candidates is not None and (key := self._list_key()):
+            entries[key] = candidates
+        if purchased is not None and (key := self._purchase_key()):
+            entries[key] = purchased
+        if entries:
+            try:
+                cache.set_many(entries, self.seconds)
+            except Exception:
+                logger.warning("ecom_ai: could not store prepared recommendations", exc_info=True)

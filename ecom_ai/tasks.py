@@ -179,7 +179,7 @@ def refresh_recommendations_task() -> dict:
     return refresh_all()
 
 
-@shared_task(name="ecom_ai.refresh_neighbours", acks_late=True, ignore_result=True)
+@shared_task(name="ecom_ai.refresh_neighbours", acks_late=True)
 def refresh_neighbours_task(refs: list[str]) -> int:
     """Prepare the neighbour lists of products whose vector just changed (idempotent)."""
     from .services.recs_neighbours import refresh_neighbours

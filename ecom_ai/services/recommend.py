@@ -179,26 +179,59 @@ def recommend(
         tune=tune,
         overrides=overrides,
     )
-    weights: dict[str, float] = dict(overrides.get("blend") or tune[f"recs_blend_{slot}"])
-    pool = int(tune["recs_candidate_pool"])
-    who = visitor_of(user, session_key or "")
+    candidates, purchased = _prepared(ctx)
+    return _apply_rules(slot, candidates, anchors, purchased, limit, tune, overrides)
+
+
+def _prepared(ctx: RecContext) -> tuple[list[Prepared], set[str]]:
+    """The slot's blended candidates and the visitor's purchases: from the cache while still valid,
+    else computed (and cached)."""
+    tune = ctx.tune
+    weights: dict[str, float] = dict(ctx.overrides.get("blend") or tune[f"recs_blend_{ctx.slot}"])
+    who = visitor_of(ctx.user, ctx.session_key)
     personal = any(get_strategy(name).personal(ctx) for name, w in weights.items() if float(w) > 0)
     prepared = PreparedLists(
-        who, personal, digest(slot, anchors, tune, overrides), float(tune.get("recs_cache_seconds", 0))
+        who,
+        personal,
+        digest(ctx.slot, ctx.anchors, ctx.limit, tune, ctx.overrides),
+        float(tune.get("recs_cache_seconds", 0)),
     )
     candidates, purchased = prepared.fetch(wants_purchases=bool(who))
     if purchased is not None:
         ctx.__dict__["purchased"] = purchased  # the cached_property, already known
     computed = candidates is None
     if computed:
-        candidates = _blend_candidates(ctx, weights, pool)
+        candidates = _blend_candidates(ctx, weights, int(tune["recs_candidate_pool"]))
     if who:
         fresh_purchases = purchased is None
         purchased = ctx.purchased
     else:
         fresh_purchases, purchased = False, set()
-    prepared.store(candidates=candidates if computed else None, purchased=purchased if fresh_purchases else None)
-    return _apply_rules(slot, candidates, anchors, purchased, limit, tune, overrides)
+    prepared.store(
+        candidates=candidates if computed else None, purchased=purchased if fresh_purchases else None
+    )
+    return candidates, purchased
+
+
+def prepare(
+    slot: str,
+    *,
+    user: Any = None,
+    session_key: str = "",
+    limit: int = 8,
+    overrides: dict[str, Any] | None = None,
+) -> int:
+    """Compute and cache a slot's candidates for a visitor ahead of their next page (what the
+    periodic refresh does for recently active visitors); returns the number of candidates."""
+    overrides = dict(overrides or {})
+    tune = tuning()
+    tune.update((k, v) for k, v in overrides.items() if k in tune)
+    if not tune.get(f"recs_enabled_{slot}", True):
+        return 0
+    ctx = RecContext(
+        slot=slot, user=user, session_key=session_key, limit=limit, tune=tune, overrides=overrides
+    )
+    return len(_prepared(ctx)[0])
 
 
 def _apply_rules(

@@ -79,67 +79,66 @@ def new_generation() -> None:
         logger.warning("ecom_ai: could not bump the recommendation cache generation", exc_info=True)
 
 
-def digest(slot: str, anchors: tuple[str, ...], tune: dict[str, Any], overrides: dict[str, Any]) -> str:
-    """A short hash of everything besides the visitor that shapes a slot's candidates."""
+def digest(slot: str, anchors: tuple[str, ...], limit: int, tune: dict[str, Any], overrides: dict[str, Any]) -> str:
+    """A short hash of everything besides the visitor that shapes a slot's candidates (the limit
+    too: ``for_you`` asks for embedding neighbours when co-occurrence finds fewer than 3 x limit)."""
     shaping = {k: v for k, v in tune.items() if k.startswith("recs_") or k == "ef_search"}
     extra = {k: v for k, v in overrides.items() if k not in _NOT_SHAPING}
-    raw = json.dumps([slot, anchors, shaping, extra], sort_keys=True, default=str)
+    raw = json.dumps([slot, anchors, limit, shaping, extra], sort_keys=True, default=str)
     return hashlib.blake2b(raw.encode(), digest_size=12).hexdigest()
 
 
 class PreparedLists:
-    """The cache entries one request may read: its slot's candidates and the visitor's purchases."""
+    """The cache entries one request may read: its slot's candidates and the visitor's purchases.
+
+    Entries carry the generation and history version they were computed under; one ``get_many``
+    reads them together with the current generation and version, so a render needs one round trip.
+    The version is read before anything is computed: a list computed while an event arrives is
+    stored under the old version and never served after it.
+    """
 
     def __init__(self, who: str, personal: bool, key: str, seconds: float) -> None:
-        self.who, self.personal, self.key, self.seconds = who, personal, key, seconds
+        self.who, self.personal, self.seconds = who, personal, seconds
         self.enabled = seconds > 0
-        self._stamp: tuple[Any, Any] | None = None
-
-    def _prefix(self, who: str) -> str | None:
-        if self._stamp is None:
-            try:
-                got = cache.get_many([_GENERATION_KEY, _VERSION_KEY.format(who=self.who)])
-            except Exception:
-                logger.warning("ecom_ai: recommendation cache unavailable", exc_info=True)
-                self.enabled = False
-                return None
-            self._stamp = (got.get(_GENERATION_KEY, 0), got.get(_VERSION_KEY.format(who=self.who), 0))
-        generation, version = self._stamp
-        return f"ecom_ai:recs:prep:{generation}:{who}:{version if who == self.who else 0}"
+        self.list_key = f"ecom_ai:recs:prep:{who if personal else '*'}:{key}"
+        self.purchase_key = f"ecom_ai:recs:prep:{who}:purchased" if who else None
+        self.version_key = _VERSION_KEY.format(who=who)
+        self._stamp: tuple[Any, Any] = (0, 0)
 
     def fetch(self, wants_purchases: bool) -> tuple[Any, Any]:
-        """``(candidates or None, purchased or None)`` in one round trip after the version read."""
+        """``(candidates or None, purchased or None)``: what the cache holds that is still valid."""
         if not self.enabled:
             return None, None
-        list_key = self._list_key()
-        buy_key = self._purchase_key() if wants_purchases else None
-        if list_key is None:
-            return None, None
+        keys = [_GENERATION_KEY, self.version_key, self.list_key]
+        if wants_purchases and self.purchase_key:
+            keys.append(self.purchase_key)
         try:
-            got = cache.get_many([k for k in (list_key, buy_key) if k])
+            got = cache.get_many(keys)
         except Exception:
             logger.warning("ecom_ai: recommendation cache unavailable", exc_info=True)
             self.enabled = False
             return None, None
-        return got.get(list_key), got.get(buy_key) if buy_key else None
+        generation, version = got.get(_GENERATION_KEY, 0), got.get(self.version_key, 0)
+        self._stamp = (generation, version)
 
-    def _list_key(self) -> str | None:
-        prefix = self._prefix(self.who if self.personal else "*")
-        return f"{prefix}:{self.key}" if prefix else None
+        def valid(key: str | None, personal: bool) -> Any:
+            entry = got.get(key) if key else None
+            if entry is None or entry[0] != generation or (personal and entry[1] != version):
+                return None
+            return entry[2]
 
-    def _purchase_key(self) -> str | None:
-        prefix = self._prefix(self.who) if self.who else None
-        return f"{prefix}:purchased" if prefix else None
+        return valid(self.list_key, self.personal), valid(self.purchase_key, True)
 
     def store(self, candidates: Any = None, purchased: Any = None) -> None:
         """Keep what was just computed (either part may be None: not computed). Never raises."""
         if not self.enabled:
             return
+        generation, version = self._stamp
         entries = {}
-        if candidates is not None and (key := self._list_key()):
-            entries[key] = candidates
-        if purchased is not None and (key := self._purchase_key()):
-            entries[key] = purchased
+        if candidates is not None:
+            entries[self.list_key] = (generation, version if self.personal else 0, candidates)
+        if purchased is not None and self.purchase_key:
+            entries[self.purchase_key] = (generation, version, purchased)
         if entries:
             try:
                 cache.set_many(entries, self.seconds)

@@ -130,6 +130,43 @@ def _adapter_consumables(adapter, refs: list[str]) -> set[str]:
     return out
 
 
+# Slots prepared for recently active visitors after each refresh: the personal widgets of a page
+# without a product (with their default limit); the rest is computed on first use, then cached.
+PREPARED_SLOTS = ("for_you", "recently_viewed")
+PREPARED_LIMIT = 8
+
+
+def prepare_recent_visitors(limit: int | None = None) -> int:
+    """Compute and cache the personal slots of the ``limit`` most recently active visitors (the
+    ``recs_prepare_visitors`` tuning key), so their next page reads prepared lists; returns how many."""
+    from django.contrib.auth import get_user_model
+
+    from .recommend import prepare
+
+    limit = int(tuning()["recs_prepare_visitors"] if limit is None else limit)
+    if limit <= 0:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT user_id, CASE WHEN user_id IS NULL THEN session_key ELSE '' END AS vid
+                FROM ecom_ai_event
+                WHERE product_ref <> '' AND kind IN {_KINDS} AND (user_id IS NOT NULL OR session_key <> '')
+                GROUP BY 1, 2 ORDER BY MAX(created_at) DESC LIMIT %s""",
+            [limit],
+        )
+        visitors = cursor.fetchall()
+    users = get_user_model().objects.in_bulk([uid for uid, _ in visitors if uid is not None])
+    done = 0
+    for uid, vid in visitors:
+        user = users.get(uid) if uid is not None else None
+        if uid is not None and user is None:
+            continue
+        for slot in PREPARED_SLOTS:
+            prepare(slot, user=user, session_key=vid, limit=PREPARED_LIMIT)
+        done += 1
+    return done
+
+
 def refresh_all() -> dict[str, int]:
     """What the periodic task runs: both statistics refreshes, and the neighbour lists when any
     vector changed since they were built. Cached candidate lists are then recomputed on next use."""
@@ -144,4 +181,5 @@ def refresh_all() -> dict[str, int]:
     }
     Trending.clear()
     new_generation()
+    result["prepared_visitors"] = prepare_recent_visitors()
     return result

@@ -133,8 +133,8 @@ def test_shared_lists_apply_stock_visibility_and_rules_fresh(shop, strategies_do
     # Another visitor gets the same prepared list; what they bought is removed for them only.
     buyer = User.objects.create_user("buyer")
     track_order(None, "o-1", [(shop["Milk frother"], 1, None)], user=buyer)
-    assert shop["Milk frother"] not in refs_of(recommend("bought_together", user=buyer, product_ref=page))
-    assert shop["Milk frother"] in refs_of(recommend("bought_together", product_ref=page))
+    assert shop["Milk frother"] not in refs_of(recommend("bought_together", user=buyer, product_ref=page, limit=4))
+    assert shop["Milk frother"] in refs_of(recommend("bought_together", product_ref=page, limit=4))
     MerchandisingRule.objects.create(product_ref=shop["Coffee grinder burr"], action="bury")
     MerchandisingRule.objects.create(product_ref=shop["Lawn mower"], action="pin", slot="bought_together")
     ruled = refs_of(recommend("bought_together", product_ref=page, limit=4))
@@ -195,3 +195,14 @@ def test_login_merge_and_forgetting_invalidate_the_accounts_lists(shop):
     assert refs_of(recommend("recently_viewed", user=user)) == [shop["Milk frother"]]
     forget_user(user.pk)
     assert recommend("recently_viewed", user=user) == []
+
+
+def test_the_refresh_prepares_recently_active_visitors(shop, strategies_down):
+    record_event("view", session_key="regular", product_ref=shop["Steel kettle"])
+    result = refresh_all()
+    assert result["prepared_visitors"] == 6  # the five buyers and "regular"
+    strategies_down("for_you", "trending", "recently_viewed")
+    assert shop["Espresso coffee beans 1kg"] in refs_of(recommend("for_you", session_key="regular"))
+    assert refs_of(recommend("recently_viewed", session_key="regular")) == [shop["Steel kettle"]]
+    with pytest.raises(AssertionError, match="prepared list was not used"):
+        recommend("for_you", session_key="regular", limit=3)  # another limit: not prepared

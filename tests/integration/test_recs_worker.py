@@ -51,3 +51,21 @@ def test_refresh_task_rebuilds_tables_in_a_worker(worker):
     assert pair.co_purchase == 2 and pair.product_actors == 2
     assert ItemStat.objects.get(product_ref="p1").buyers == 2
     assert time.monotonic() - started < 120
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_neighbour_lists_of_re_embedded_products_are_prepared_in_a_worker(worker, encoder):
+    from ecom_ai.models import ItemNeighbours
+    from ecom_ai.services.indexing import embed_products
+    from ecom_ai.tasks import refresh_neighbours_task
+    from tests.recs_helpers import indexed_catalog
+
+    refs = indexed_catalog(
+        [("Espresso beans", "Coffee", 5), ("Filter coffee", "Coffee", 5), ("Garden hose", "Garden", 5)]
+    )
+    embed_products(list(refs.values()))
+    task = refresh_neighbours_task.apply_async(args=[[refs["Espresso beans"]]], queue=worker)
+    assert task.get(timeout=120) == 1
+    row = ItemNeighbours.objects.get(product_ref=refs["Espresso beans"])
+    assert row.neighbours == [refs["Filter coffee"], refs["Garden hose"]]

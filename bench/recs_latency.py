@@ -38,7 +38,7 @@ def load(catalogue: str, users: int, max_embed: int | None, seed: int = 5) -> di
     from tqdm import tqdm
 
     from ecom_ai.evaluation.icecat import iter_documents
-    from ecom_ai.models import IndexedProduct
+    from ecom_ai.models import IndexedProduct, ItemNeighbours
     from ecom_ai.services import vectors
     from ecom_ai.services.indexing import current_model_key, embed_products, index_documents
     from ecom_ai.services.recs_stats import refresh_all
@@ -96,6 +96,7 @@ def load(catalogue: str, users: int, max_embed: int | None, seed: int = 5) -> di
         "products": len(docs),
         "embedded_now": len(stale),
         "with_vectors": IndexedProduct.objects.fresh(model_key).count(),
+        "neighbour_lists": ItemNeighbours.objects.filter(model_key=model_key).count(),
         "embed_seconds": round(embed_seconds, 1),
         "visitors": users,
         "refresh_seconds": round(time.perf_counter() - t0, 1),

@@ -3,7 +3,9 @@
 Business rules for every slot: never out of stock or hidden, never the product(s) on the page,
 never what the visitor already bought (except from ``buy_again``), merchandising pins / boosts /
 burials from admin, and category diversity by MMR with a tunable lambda. Everything here reads
-prepared data (events, refreshed tables, stored vectors); no model runs.
+prepared data (events, refreshed tables, neighbour lists); no model runs. The blended candidates
+of a slot are cached (``recs_cache``) until the visitor's next event or the next refresh; the
+business rules run on every call, on fresh product rows.
 """
 
 from __future__ import annotations

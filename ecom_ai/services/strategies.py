@@ -1,8 +1,9 @@
 """Recommendation strategies: each turns a request context into scored candidates with a reason.
 
-Strategies read only prepared data: events, the ``ItemPair`` / ``ItemStat`` tables refreshed by a
-Celery task, and stored product vectors through pgvector. None of them runs the encoder, so they
-are safe to call while a page renders. Each is a backend named in ``ECOM_AI["RECOMMENDERS"]``.
+Strategies read only prepared data: events, the ``ItemPair`` / ``ItemStat`` / ``ItemNeighbours``
+tables refreshed by Celery tasks (pgvector only for a product whose neighbour list is not ready).
+None of them runs the encoder, so they are safe to call while a page renders. Each is a backend
+named in ``ECOM_AI["RECOMMENDERS"]``.
 """
 
 from __future__ import annotations

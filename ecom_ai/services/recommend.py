@@ -21,6 +21,7 @@ from typing import Any
 from django.core.signals import setting_changed
 from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 
 from ..conf import ecom_ai_settings, import_backend
@@ -52,6 +53,18 @@ class Recommendation:
     strategy: str
     slot: str
     token: str
+
+    @property
+    def click_url(self) -> str:
+        """The attributed link: the click redirect carrying this item's token (no URL reversing
+        per item while a widget renders)."""
+        return _click_prefix(get_script_prefix()) + self.token + "/"
+
+
+@functools.lru_cache(maxsize=16)
+def _click_prefix(script_prefix: str) -> str:
+    url = reverse("ecom_ai:rec_click", args=["-"])
+    return url[: -len("-/")]
 
 
 @functools.cache
@@ -91,6 +104,7 @@ def clear_caches(**kwargs: Any) -> None:
     _rules_cache["at"] = 0.0
     get_strategy.cache_clear()
     _token.cache_clear()
+    _click_prefix.cache_clear()
     Trending.clear()
 
 

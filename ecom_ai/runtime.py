@@ -68,6 +68,7 @@ DEFAULTS: dict[str, Any] = {
     # the age of lists whose history was written behind ecom_ai's back (0 = no cache)
     "recs_cache_seconds": 900,
     "recs_prepare_visitors": 10000,  # most recently active visitors prepared after each refresh
+    "recs_prepare_on_event": True,  # a worker prepares a visitor's lists right after their events
     # chat
     "chat_enabled": True,
     "chat_greeting": "Hi! I can help you find products, track an order, or answer questions "
@@ -121,6 +122,9 @@ SCHEMA: dict[str, dict[str, Any]] = {
     "recs_prepare_visitors": {"type": "int", "min": 0, "max": 1000000, "group": "Recommendations",
                               "help": "After each refresh, prepare the personal widgets of this many "
                                       "most recently active visitors (the rest on their first page)."},
+    "recs_prepare_on_event": {"type": "bool", "group": "Recommendations",
+                              "help": "After a visitor's events, a worker prepares their personal widgets "
+                                      "(off: computed on their next page, then cached)."},
     "chat_enabled": {"type": "bool", "group": "Chat", "help": "Show the chat assistant on the shop's pages."},
     "chat_greeting": {"type": "str", "max_length": 500, "group": "Chat",
                       "help": "First message the assistant shows."},

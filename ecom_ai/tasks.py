@@ -195,6 +195,24 @@ def schedule_neighbour_refresh(refs: list[str]) -> None:
     transaction.on_commit(lambda: refresh_neighbours_task.apply_async(args=[refs], queue=_queue("default")))
 
 
+@shared_task(name="ecom_ai.prepare_visitors", acks_late=True, ignore_result=True)
+def prepare_visitors_task() -> int:
+    """Prepare the personal lists of visitors whose history just changed (coalesced; idempotent)."""
+    from .services.recs_cache import drain_preparation
+    from .services.recs_stats import prepare_visitors
+
+    return drain_preparation(prepare_visitors)
+
+
+def schedule_visitor_preparation(visitors: list[str]) -> None:
+    """Queue visitors (``u<pk>`` / ``s<visitor id>``) for one coalesced preparation on the light queue."""
+    from .services.recs_cache import queue_preparation
+
+    queue_preparation(
+        visitors, lambda countdown: prepare_visitors_task.apply_async(countdown=countdown, queue=_queue("default"))
+    )
+
+
 @shared_task(name="ecom_ai.forget_user", acks_late=True)
 def forget_user_task(user_id: int) -> dict:
     """Delete everything ecom_ai holds about a user (idempotent)."""

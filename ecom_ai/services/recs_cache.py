@@ -22,7 +22,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import cache
@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 _GENERATION_KEY = "ecom_ai:recs:generation"
 _VERSION_KEY = "ecom_ai:recs:version:{who}"
 _VERSION_SECONDS = 7 * 86400
+_PENDING = "ecom_ai:recs:prepare:pending"
+_SCHEDULED = "ecom_ai:recs:prepare:scheduled"
+PREPARE_COALESCE_SECONDS = 1.0
 # Overrides that do not change candidates (they only travel in the link tokens).
 _NOT_SHAPING = {"experiment", "arm"}
 
@@ -57,10 +60,12 @@ def touch_visitors(visitors: Iterable[str]) -> None:
 
 def touch_events(events: Iterable[Any]) -> None:
     """``touch_visitors`` for the authors of these ``Event`` rows (user and visitor id both), for
-    the kinds that make up a history (an impression or a search changes no recommendation)."""
+    the kinds that make up a history (an impression or a search changes no recommendation), and
+    queue their personal lists to be prepared by a worker before their next page."""
     from .strategies import HISTORY_KINDS
 
     who: set[str] = set()
+    primary: set[str] = set()  # the identity their widgets are read under
     for event in events:
         if event.kind not in HISTORY_KINDS:
             continue
@@ -68,7 +73,58 @@ def touch_events(events: Iterable[Any]) -> None:
             who.add(f"u{event.user_id}")
         if event.session_key:
             who.add(f"s{event.session_key}")
+        primary.add(f"u{event.user_id}" if event.user_id is not None else f"s{event.session_key}")
     touch_visitors(who)
+    primary.discard("s")
+    if primary and _prepare_on_event():
+        try:
+            from ..tasks import schedule_visitor_preparation
+
+            schedule_visitor_preparation(sorted(primary))
+        except Exception:  # the lists are then computed on the visitor's next page instead
+            logger.warning("ecom_ai: could not queue the preparation of %s", sorted(primary), exc_info=True)
+
+
+def _prepare_on_event() -> bool:
+    from ..runtime import tuning
+
+    return bool(tuning().get("recs_prepare_on_event", True))
+
+
+def queue_preparation(visitors: Iterable[str], schedule: Callable[[float], None]) -> bool:
+    """Add visitors to the pending set; the first call of a burst schedules one drain (``schedule(
+    countdown)``), so a visitor's clicks within a second are prepared once. Returns True if it did."""
+    from .embedding_queue import get_redis
+
+    visitors = [v for v in visitors if v]
+    if not visitors:
+        return False
+    client = get_redis()
+    client.sadd(_PENDING, *visitors)
+    if not client.set(_SCHEDULED, "1", nx=True, ex=int(PREPARE_COALESCE_SECONDS) + 60):
+        return False
+    try:
+        schedule(PREPARE_COALESCE_SECONDS)
+    except Exception:
+        client.delete(_SCHEDULED)
+        raise
+    return True
+
+
+def drain_preparation(process: Callable[[list[str]], int], chunk_size: int = 200) -> int:
+    """Prepare every pending visitor in chunks (the task's body); returns how many were prepared.
+
+    No in-flight bookkeeping: a visitor lost with a killed worker is computed on their next page."""
+    from .embedding_queue import get_redis
+
+    client = get_redis()
+    client.delete(_SCHEDULED)  # events from now on schedule the next drain
+    done = 0
+    while True:
+        members = client.spop(_PENDING, chunk_size)
+        if not members:
+            return done
+        done += process(sorted(m.decode() for m in members))
 
 
 def new_generation() -> None:

@@ -8,6 +8,7 @@ so readers see either the old or the new statistics, never a half-written table.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -136,13 +137,32 @@ PREPARED_SLOTS = ("for_you", "recently_viewed")
 PREPARED_LIMIT = 8
 
 
-def prepare_recent_visitors(limit: int | None = None) -> int:
-    """Compute and cache the personal slots of the ``limit`` most recently active visitors (the
-    ``recs_prepare_visitors`` tuning key), so their next page reads prepared lists; returns how many."""
+def prepare_visitors(visitors: Iterable[str]) -> int:
+    """Compute and cache the personal slots of visitors (``u<pk>`` signed in, ``s<visitor id>``
+    anonymous) so their next page reads prepared lists; returns how many were prepared."""
     from django.contrib.auth import get_user_model
 
     from .recommend import prepare
 
+    visitors = [v for v in visitors if len(v) > 1 and v[0] in "us"]
+    users = {
+        str(pk): user
+        for pk, user in get_user_model().objects.in_bulk([v[1:] for v in visitors if v[0] == "u"]).items()
+    }
+    done = 0
+    for who in visitors:
+        user = users.get(who[1:]) if who[0] == "u" else None
+        if who[0] == "u" and user is None:
+            continue  # deleted meanwhile
+        for slot in PREPARED_SLOTS:
+            prepare(slot, user=user, session_key="" if user else who[1:], limit=PREPARED_LIMIT)
+        done += 1
+    return done
+
+
+def prepare_recent_visitors(limit: int | None = None) -> int:
+    """``prepare_visitors`` for the ``limit`` most recently active visitors (the
+    ``recs_prepare_visitors`` tuning key): what the refresh runs once the tables changed."""
     limit = int(tuning()["recs_prepare_visitors"] if limit is None else limit)
     if limit <= 0:
         return 0
@@ -154,17 +174,8 @@ def prepare_recent_visitors(limit: int | None = None) -> int:
                 GROUP BY 1, 2 ORDER BY MAX(created_at) DESC LIMIT %s""",
             [limit],
         )
-        visitors = cursor.fetchall()
-    users = get_user_model().objects.in_bulk([uid for uid, _ in visitors if uid is not None])
-    done = 0
-    for uid, vid in visitors:
-        user = users.get(uid) if uid is not None else None
-        if uid is not None and user is None:
-            continue
-        for slot in PREPARED_SLOTS:
-            prepare(slot, user=user, session_key=vid, limit=PREPARED_LIMIT)
-        done += 1
-    return done
+        visitors = [f"u{uid}" if uid is not None else f"s{vid}" for uid, vid in cursor.fetchall()]
+    return prepare_visitors(visitors)
 
 
 def refresh_all() -> dict[str, int]:

@@ -99,16 +99,28 @@ def queue_preparation(visitors: Iterable[str], schedule: Callable[[float], None]
     visitors = [v for v in visitors if v]
     if not visitors:
         return False
-    client = get_redis()
-    client.sadd(_PENDING, *visitors)
-    if not client.set(_SCHEDULED, "1", nx=True, ex=int(PREPARE_COALESCE_SECONDS) + 60):
+    pipe = get_redis().pipeline()
+    pipe.sadd(_PENDING, *visitors)
+    # Bounded even when no worker drains it (a shop without a light worker): visitors not prepared
+    # within the hour are simply computed on their next page.
+    pipe.expire(_PENDING, 3600)
+    pipe.set(_SCHEDULED, "1", nx=True, ex=int(PREPARE_COALESCE_SECONDS) + 60)
+    if not pipe.execute()[-1]:
         return False
+    client = get_redis()
     try:
         schedule(PREPARE_COALESCE_SECONDS)
     except Exception:
         client.delete(_SCHEDULED)
         raise
     return True
+
+
+def reset_preparation_queue() -> None:
+    """Forget pending visitors and the scheduled-drain flag (e.g. after the queue's worker changed)."""
+    from .embedding_queue import get_redis
+
+    get_redis().delete(_PENDING, _SCHEDULED)
 
 
 def drain_preparation(process: Callable[[list[str]], int], chunk_size: int = 200) -> int:

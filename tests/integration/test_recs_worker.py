@@ -77,10 +77,13 @@ def test_after_an_event_a_worker_prepares_the_visitors_lists(worker, settings, m
     from ecom_ai.conf import ecom_ai_settings
     from ecom_ai.services.events import record_event
     from ecom_ai.services.recommend import get_strategy, recommend
+    from ecom_ai.services.recs_cache import reset_preparation_queue
     from ecom_ai.services.recs_stats import refresh_all
     from tests.recs_helpers import indexed_catalog
 
     settings.ECOM_AI = {**settings.ECOM_AI, "QUEUES": {**ecom_ai_settings.QUEUES, "default": worker}}
+    # Earlier tests' drains went to the default queue, which no worker of this run consumes.
+    reset_preparation_queue()
     refs = indexed_catalog([("Espresso beans", "Coffee", 5), ("Grinder", "Kitchen", 5), ("Kettle", "Kitchen", 5)])
     for n in range(3):
         add_events([("view", refs["Espresso beans"]), ("view", refs["Grinder"])], session_key=f"b{n}")

@@ -67,6 +67,11 @@ DEFAULTS: dict[str, Any] = {
     "recs_buy_again_min_buyers": 3,
     "recs_buy_again_repeat_share": 0.2,
     "recs_exact_scan": False,  # vector neighbours by exact scan instead of the HNSW index (benchmarks)
+    # prepared candidates are cached until the visitor's next event or the next refresh; this bounds
+    # the age of lists whose history was written behind ecom_ai's back (0 = no cache)
+    "recs_cache_seconds": 900,
+    "recs_prepare_visitors": 10000,  # most recently active visitors prepared after each refresh
+    "recs_prepare_on_event": True,  # a worker prepares a visitor's lists right after their events
     # chat
     "chat_enabled": True,
     "chat_greeting": "Hi! I can help you find products, track an order, or answer questions "
@@ -114,6 +119,15 @@ SCHEMA: dict[str, dict[str, Any]] = {
                             "help": "Candidates each strategy proposes before the business rules."},
     "recs_trending_half_life_hours": {"type": "float", "min": 1, "max": 24 * 90, "group": "Recommendations",
                                       "help": "How fast popularity fades in “Trending”."},
+    "recs_cache_seconds": {"type": "int", "min": 0, "max": 86400, "group": "Recommendations",
+                           "help": "Longest a visitor's prepared candidates are reused (each new event and "
+                                   "each refresh recomputes them sooner); 0 turns the cache off."},
+    "recs_prepare_visitors": {"type": "int", "min": 0, "max": 1000000, "group": "Recommendations",
+                              "help": "After each refresh, prepare the personal widgets of this many "
+                                      "most recently active visitors (the rest on their first page)."},
+    "recs_prepare_on_event": {"type": "bool", "group": "Recommendations",
+                              "help": "After a visitor's events, a worker prepares their personal widgets "
+                                      "(off: computed on their next page, then cached)."},
     "chat_enabled": {"type": "bool", "group": "Chat", "help": "Show the chat assistant on the shop's pages."},
     "chat_greeting": {"type": "str", "max_length": 500, "group": "Chat",
                       "help": "First message the assistant shows."},

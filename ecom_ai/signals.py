@@ -34,10 +34,11 @@ def product_changed(refs: list[str]) -> None:
     try:
         if ecom_ai_settings.SIGNAL_PROCESSOR == "inline":
             from .services.indexing import embed_products, sync_products
+            from .services.recs_neighbours import refresh_neighbours
 
             result = sync_products(refs)
-            if result.stale_refs:
-                embed_products(result.stale_refs)
+            if result.stale_refs and embed_products(result.stale_refs).embedded:
+                refresh_neighbours(result.stale_refs)
         else:
             from .tasks import schedule_embedding
 

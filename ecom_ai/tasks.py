@@ -38,7 +38,7 @@ def embed_products_task(self, refs: list[str], sync: bool = True) -> dict:
     from .services.freshness import refresh_products
 
     try:
-        return refresh_products(refs, sync=sync)
+        return refresh_products(refs, sync=sync, neighbours=schedule_neighbour_refresh)
     except Exception as exc:
         logger.warning(
             "embedding %d products failed (%s); retry %d", len(refs), exc, self.request.retries + 1
@@ -57,7 +57,7 @@ def flush_embeddings_task(self) -> dict:
     totals = {"refs": 0, "embedded": 0, "deleted": 0, "skipped": 0}
 
     def process(refs: list[str]) -> None:
-        result = refresh_products(refs)
+        result = refresh_products(refs, neighbours=schedule_neighbour_refresh)
         for key in totals:
             totals[key] += result[key]
 
@@ -172,10 +172,45 @@ def schedule_chat_generation(job: dict) -> None:
 
 @shared_task(name="ecom_ai.refresh_recommendations", acks_late=True)
 def refresh_recommendations_task() -> dict:
-    """Rebuild the pair and item statistics recommendations read (periodic; idempotent)."""
+    """Rebuild the pair and item statistics and, when vectors changed, the neighbour lists that
+    recommendations read (periodic; idempotent)."""
     from .services.recs_stats import refresh_all
 
     return refresh_all()
+
+
+@shared_task(name="ecom_ai.refresh_neighbours", acks_late=True)
+def refresh_neighbours_task(refs: list[str]) -> int:
+    """Prepare the neighbour lists of products whose vector just changed (idempotent)."""
+    from .services.recs_neighbours import refresh_neighbours
+
+    return refresh_neighbours(refs)
+
+
+def schedule_neighbour_refresh(refs: list[str]) -> None:
+    """Queue the neighbour lists of re-embedded products on the light queue (after commit)."""
+    from django.db import transaction
+
+    refs = list(refs)
+    transaction.on_commit(lambda: refresh_neighbours_task.apply_async(args=[refs], queue=_queue("default")))
+
+
+@shared_task(name="ecom_ai.prepare_visitors", acks_late=True, ignore_result=True)
+def prepare_visitors_task() -> int:
+    """Prepare the personal lists of visitors whose history just changed (coalesced; idempotent)."""
+    from .services.recs_cache import drain_preparation
+    from .services.recs_stats import prepare_visitors
+
+    return drain_preparation(prepare_visitors)
+
+
+def schedule_visitor_preparation(visitors: list[str]) -> None:
+    """Queue visitors (``u<pk>`` / ``s<visitor id>``) for one coalesced preparation on the light queue."""
+    from .services.recs_cache import queue_preparation
+
+    queue_preparation(
+        visitors, lambda countdown: prepare_visitors_task.apply_async(countdown=countdown, queue=_queue("default"))
+    )
 
 
 @shared_task(name="ecom_ai.forget_user", acks_late=True)

@@ -66,3 +66,12 @@ def browser():
         )
         yield instance
         instance.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_recommendation_cache():
+    """Each test's database starts over, so no prepared recommendation list may survive it in Redis."""
+    from ecom_ai.services.recs_cache import new_generation
+
+    new_generation()
+    yield

@@ -80,6 +80,8 @@ def _load(users: list[tuple[str, list[str]]], items: list[str], texts: dict[str,
     from ..core.documents import ProductDocument
     from ..models import Event, IndexedProduct, ItemPair, ItemStat, MerchandisingRule
     from ..services.indexing import embed_products, index_documents
+    from ..services.recs_cache import new_generation
+    from ..services.recs_neighbours import refresh_neighbours
     from ..services.recs_stats import refresh_item_pairs, refresh_item_stats
 
     info: dict[str, Any] = {}
@@ -126,6 +128,8 @@ def _load(users: list[tuple[str, list[str]]], items: list[str], texts: dict[str,
     t0 = time.perf_counter()
     info["pairs"] = refresh_item_pairs()
     info["items_with_stats"] = refresh_item_stats()
+    info["neighbour_lists"] = refresh_neighbours(force=True) if texts else 0
+    new_generation()  # new events under the same visitor ids: no cached list may survive
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE ecom_ai_itempair; ANALYZE ecom_ai_itemstat; ANALYZE ecom_ai_indexedproduct")
     info["refresh_seconds"] = round(time.perf_counter() - t0, 1)

@@ -1,8 +1,9 @@
-"""Recommendation tables: pair statistics and item statistics (refreshed by a Celery task), and
-the merchandising rules staff set in admin (pin / boost / bury)."""
+"""Recommendation tables: pair statistics, item statistics and embedding neighbours (refreshed by
+Celery tasks), and the merchandising rules staff set in admin (pin / boost / bury)."""
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 
@@ -46,6 +47,27 @@ class ItemStat(models.Model):
 
     def __str__(self) -> str:
         return self.product_ref
+
+
+class ItemNeighbours(models.Model):
+    """The nearest products of one product by stored embedding, best first (what ``similar`` reads).
+
+    Prepared by ``services.recs_neighbours``: rebuilt by the periodic refresh when vectors changed,
+    and for single products right after their vector changes. Stock and visibility are not applied
+    here; the business rules apply them, fresh, on every request.
+    """
+
+    product_ref = models.CharField(max_length=64, unique=True)
+    model_key = models.CharField(max_length=200)
+    neighbours = ArrayField(models.CharField(max_length=64), default=list)
+    similarities = ArrayField(models.FloatField(), default=list, help_text="Cosine similarity, best first.")
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "item neighbours"
+
+    def __str__(self) -> str:
+        return f"{self.product_ref}: {len(self.neighbours)} neighbours"
 
 
 class MerchandisingRule(models.Model):

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Event
+from .recs_cache import touch_events, touch_visitors
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def record_event(
             user, session_key = actor_of(request)
         event = _event(kind, user=user, session_key=session_key, product_ref=product_ref, **extra)
         event.save(force_insert=True)
+        transaction.on_commit(lambda: touch_events([event]))
         return event
     except Exception:
         logger.exception("ecom_ai: could not record %s event for %s", kind, product_ref)
@@ -116,6 +118,7 @@ def track_order(
             for ref, qty, value in lines
         ]
         Event.objects.bulk_create(events)
+        transaction.on_commit(lambda: touch_events(events))
         return len(events)
     except Exception:
         logger.exception("ecom_ai: could not record purchase events of order %s", order_ref)
@@ -198,6 +201,7 @@ def ingest_batch(rows: Any, *, user: Any = None, session_key: str = "") -> Batch
         events.append(_event(kind, user=user, session_key=session_key, **clean))
     if events:
         Event.objects.bulk_create(events)
+        transaction.on_commit(lambda: touch_events(events))
     result.accepted = len(events)
     return result
 
@@ -207,7 +211,9 @@ def merge_anonymous_history(user: Any, vid: str) -> int:
     if not vid or user is None or not user.is_authenticated:
         return 0
     with transaction.atomic():
-        return Event.objects.filter(session_key=vid, user__isnull=True).update(user=user)
+        merged = Event.objects.filter(session_key=vid, user__isnull=True).update(user=user)
+        transaction.on_commit(lambda: touch_visitors([f"u{user.pk}", f"s{vid}"]))
+    return merged
 
 
 def on_user_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

@@ -11,8 +11,11 @@ from .indexing import current_model_key, embed_products, mark_all_stale, sync_pr
 logger = logging.getLogger(__name__)
 
 
-def refresh_products(refs: Iterable[str], *, sync: bool = True) -> dict:
-    """Copy the products from the shop (unless ``sync=False``) and embed those whose text changed."""
+def refresh_products(
+    refs: Iterable[str], *, sync: bool = True, neighbours: Callable[[list[str]], None] | None = None
+) -> dict:
+    """Copy the products from the shop (unless ``sync=False``) and embed those whose text changed;
+    ``neighbours(refs)`` is then called with the re-embedded refs (their neighbour lists are due)."""
     refs = list(refs)
     synced = deleted = 0
     if sync:
@@ -21,6 +24,8 @@ def refresh_products(refs: Iterable[str], *, sync: bool = True) -> dict:
     else:
         stale = refs
     embedded = embed_products(stale) if stale else None
+    if embedded is not None and embedded.embedded and neighbours is not None:
+        neighbours(list(stale))
     return {
         "refs": len(refs),
         "synced": synced,

@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from .recs_cache import touch_visitors
+
 logger = logging.getLogger(__name__)
 
 ForgetHook = Callable[[int], int]
@@ -57,6 +59,8 @@ def forget_user(user_id: int) -> dict[str, int]:
     with transaction.atomic():
         for name, hook in _HOOKS.items():
             removed[name] = int(hook(int(user_id)) or 0)
+        # Their cached recommendations (and purchases) go with their history.
+        transaction.on_commit(lambda: touch_visitors([f"u{int(user_id)}"]))
     logger.info("ecom_ai: forgot user %s: %s", user_id, removed)
     return removed
 

@@ -8,6 +8,7 @@ so readers see either the old or the new statistics, never a half-written table.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db import connection, transaction
@@ -130,10 +131,66 @@ def _adapter_consumables(adapter, refs: list[str]) -> set[str]:
     return out
 
 
+# Slots prepared for recently active visitors after each refresh: the personal widgets of a page
+# without a product (with their default limit); the rest is computed on first use, then cached.
+PREPARED_SLOTS = ("for_you", "recently_viewed")
+PREPARED_LIMIT = 8
+
+
+def prepare_visitors(visitors: Iterable[str]) -> int:
+    """Compute and cache the personal slots of visitors (``u<pk>`` signed in, ``s<visitor id>``
+    anonymous) so their next page reads prepared lists; returns how many were prepared."""
+    from django.contrib.auth import get_user_model
+
+    from .recommend import prepare
+
+    visitors = [v for v in visitors if len(v) > 1 and v[0] in "us"]
+    users = {
+        str(pk): user
+        for pk, user in get_user_model().objects.in_bulk([v[1:] for v in visitors if v[0] == "u"]).items()
+    }
+    done = 0
+    for who in visitors:
+        user = users.get(who[1:]) if who[0] == "u" else None
+        if who[0] == "u" and user is None:
+            continue  # deleted meanwhile
+        for slot in PREPARED_SLOTS:
+            prepare(slot, user=user, session_key="" if user else who[1:], limit=PREPARED_LIMIT)
+        done += 1
+    return done
+
+
+def prepare_recent_visitors(limit: int | None = None) -> int:
+    """``prepare_visitors`` for the ``limit`` most recently active visitors (the
+    ``recs_prepare_visitors`` tuning key): what the refresh runs once the tables changed."""
+    limit = int(tuning()["recs_prepare_visitors"] if limit is None else limit)
+    if limit <= 0:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT user_id, CASE WHEN user_id IS NULL THEN session_key ELSE '' END AS vid
+                FROM ecom_ai_event
+                WHERE product_ref <> '' AND kind IN {_KINDS} AND (user_id IS NOT NULL OR session_key <> '')
+                GROUP BY 1, 2 ORDER BY MAX(created_at) DESC LIMIT %s""",
+            [limit],
+        )
+        visitors = [f"u{uid}" if uid is not None else f"s{vid}" for uid, vid in cursor.fetchall()]
+    return prepare_visitors(visitors)
+
+
 def refresh_all() -> dict[str, int]:
-    """Both refreshes; what the periodic task runs."""
+    """What the periodic task runs: both statistics refreshes, and the neighbour lists when any
+    vector changed since they were built. Cached candidate lists are then recomputed on next use."""
+    from .recs_cache import new_generation
+    from .recs_neighbours import refresh_neighbours
     from .strategies import Trending
 
-    result = {"pairs": refresh_item_pairs(), "items": refresh_item_stats()}
+    result = {
+        "pairs": refresh_item_pairs(),
+        "items": refresh_item_stats(),
+        "neighbours": refresh_neighbours(),
+    }
     Trending.clear()
+    new_generation()
+    result["prepared_visitors"] = prepare_recent_visitors()
     return result

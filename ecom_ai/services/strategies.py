@@ -1,8 +1,9 @@
 """Recommendation strategies: each turns a request context into scored candidates with a reason.
 
-Strategies read only prepared data: events, the ``ItemPair`` / ``ItemStat`` tables refreshed by a
-Celery task, and stored product vectors through pgvector. None of them runs the encoder, so they
-are safe to call while a page renders. Each is a backend named in ``ECOM_AI["RECOMMENDERS"]``.
+Strategies read only prepared data: events, the ``ItemPair`` / ``ItemStat`` / ``ItemNeighbours``
+tables refreshed by Celery tasks (pgvector only for a product whose neighbour list is not ready).
+None of them runs the encoder, so they are safe to call while a page renders. Each is a backend
+named in ``ECOM_AI["RECOMMENDERS"]``.
 """
 
 from __future__ import annotations
@@ -119,13 +120,26 @@ class Strategy:
     def candidates(self, ctx: RecContext, k: int) -> dict[str, Candidate]:
         raise NotImplementedError
 
+    def personal(self, ctx: RecContext) -> bool:
+        """Whether the candidates depend on the visitor (their history); shared lists are cached once
+        for everyone. True unless a strategy knows better: a custom backend is assumed personal."""
+        return True
+
 
 class SimilarProducts(Strategy):
-    """Embedding neighbours of the page's product(s), or of the visitor's recent history."""
+    """Embedding neighbours of the page's product(s), or of the visitor's recent history.
+
+    Reads the prepared neighbour lists (``ItemNeighbours``): a candidate scores the weighted mean of
+    its similarity to each seed, which ranks like the cosine to the weighted sum of the seeds'
+    vectors. Only when a seed has no list yet (a product embedded moments ago) does it ask pgvector.
+    """
+
+    def personal(self, ctx: RecContext) -> bool:
+        return not ctx.anchors
 
     def candidates(self, ctx: RecContext, k: int) -> dict[str, Candidate]:
         from .indexing import current_model_key
-        from .vectors import VectorFilters, nearest
+        from .recs_neighbours import neighbours_of
 
         if ctx.anchors:
             seeds = [(ref, 1.0) for ref in ctx.anchors]
@@ -136,6 +150,27 @@ class SimilarProducts(Strategy):
         if not seeds:
             return {}
         model_key = current_model_key()
+        exclude = set(ctx.anchors) if ctx.anchors else {h.product_ref for h in ctx.history}
+        prepared = {} if ctx.tune.get("recs_exact_scan") else neighbours_of([r for r, _ in seeds], model_key)
+        if not prepared or any(ref not in prepared for ref, _ in seeds):
+            return self._live(ctx, k, seeds, reason, exclude, model_key)
+        total = sum(w for _, w in seeds) or 1.0
+        scores: dict[str, float] = defaultdict(float)
+        for ref, weight in seeds:
+            for other, sim in prepared[ref]:
+                if other not in exclude:
+                    scores[other] += weight * sim / total
+        because = max(seeds, key=lambda item: item[1])[0]
+        top = sorted(scores.items(), key=lambda item: -item[1])[:k]
+        return {ref: Candidate(max(0.0, s), reason, because) for ref, s in top}
+
+    @staticmethod
+    def _live(
+        ctx: RecContext, k: int, seeds: list[tuple[str, float]], reason: str, exclude: set[str], model_key: str
+    ) -> dict[str, Candidate]:
+        """The same neighbours straight from pgvector (HNSW, or exact with ``recs_exact_scan``)."""
+        from .vectors import VectorFilters, nearest
+
         rows = dict(
             IndexedProduct.objects.fresh(model_key)
             .filter(product_ref__in=[r for r, _ in seeds])
@@ -145,12 +180,11 @@ class SimilarProducts(Strategy):
         if not vectors:
             return {}
         query = sum(w * v / (np.linalg.norm(v) or 1.0) for _, w, v in vectors)
-        exclude = tuple(ctx.anchors) if ctx.anchors else tuple(h.product_ref for h in ctx.history)
         hits = nearest(
             np.asarray(query, dtype=np.float32),
             model_key,
             k=k,
-            filters=VectorFilters(in_stock=True, exclude_refs=exclude),
+            filters=VectorFilters(in_stock=True, exclude_refs=tuple(exclude)),
             ef_search=int(ctx.tune.get("ef_search", 100)),
             exact=bool(ctx.tune.get("recs_exact_scan")),
         )
@@ -185,6 +219,9 @@ def _pair_scores(
 
 class BoughtTogether(Strategy):
     """Products bought or carted together with the page's product(s) (co-purchase, co-cart)."""
+
+    def personal(self, ctx: RecContext) -> bool:
+        return not ctx.anchors
 
     def candidates(self, ctx: RecContext, k: int) -> dict[str, Candidate]:
         seeds = [(ref, 1.0) for ref in ctx.anchors] or [
@@ -245,6 +282,9 @@ class Trending(Strategy):
     30): the table only changes when the periodic refresh runs."""
 
     _cache: dict[tuple[str, int], tuple[float, list[tuple[str, float]]]] = {}
+
+    def personal(self, ctx: RecContext) -> bool:
+        return False
 
     def candidates(self, ctx: RecContext, k: int) -> dict[str, Candidate]:
         category = ctx.overrides.get("category")

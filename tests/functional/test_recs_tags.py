@@ -6,6 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.template import Context, Template, TemplateSyntaxError
 from django.test import Client, RequestFactory
+from django.urls import reverse
 
 from ecom_ai.models import Event
 from ecom_ai.services.attribution import read_token
@@ -129,9 +130,9 @@ def test_rendering_logs_impressions_and_the_click_redirect_attributes_the_click(
     client.get("/")  # the home page renders trending
     impressions = Event.objects.filter(kind="rec_impression", slot="trending")
     assert impressions.exists() and set(impressions.values_list("strategy", flat=True)) == {"trending"}
-    html = render("{% trending_products limit=1 as recs %}{{ recs.0.token }}")
-    token = html.strip()
-    assert read_token(token)["slot"] == "trending"
+    html = render("{% trending_products limit=1 as recs %}{{ recs.0.token }} {{ recs.0.click_url }}")
+    token, link = html.split()
+    assert read_token(token)["slot"] == "trending" and link == reverse("ecom_ai:rec_click", args=[token])
     response = client.get(f"/api/ecom-ai/r/{token}/")
     assert response.status_code == 302
     click = Event.objects.get(kind="rec_click")

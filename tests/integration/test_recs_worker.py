@@ -51,3 +51,56 @@ def test_refresh_task_rebuilds_tables_in_a_worker(worker):
     assert pair.co_purchase == 2 and pair.product_actors == 2
     assert ItemStat.objects.get(product_ref="p1").buyers == 2
     assert time.monotonic() - started < 120
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_neighbour_lists_of_re_embedded_products_are_prepared_in_a_worker(worker, encoder):
+    from ecom_ai.models import ItemNeighbours
+    from ecom_ai.services.indexing import embed_products
+    from ecom_ai.tasks import refresh_neighbours_task
+    from tests.recs_helpers import indexed_catalog
+
+    refs = indexed_catalog(
+        [("Espresso beans", "Coffee", 5), ("Filter coffee", "Coffee", 5), ("Garden hose", "Garden", 5)]
+    )
+    embed_products(list(refs.values()))
+    task = refresh_neighbours_task.apply_async(args=[[refs["Espresso beans"]]], queue=worker)
+    assert task.get(timeout=120) == 1
+    row = ItemNeighbours.objects.get(product_ref=refs["Espresso beans"])
+    assert row.neighbours == [refs["Filter coffee"], refs["Garden hose"]]
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_after_an_event_a_worker_prepares_the_visitors_lists(worker, settings, monkeypatch):
+    from ecom_ai.conf import ecom_ai_settings
+    from ecom_ai.services.events import record_event
+    from ecom_ai.services.recommend import get_strategy, recommend
+    from ecom_ai.services.recs_cache import reset_preparation_queue
+    from ecom_ai.services.recs_stats import refresh_all
+    from tests.recs_helpers import indexed_catalog
+
+    settings.ECOM_AI = {**settings.ECOM_AI, "QUEUES": {**ecom_ai_settings.QUEUES, "default": worker}}
+    # Earlier tests' drains went to the default queue, which no worker of this run consumes.
+    reset_preparation_queue()
+    refs = indexed_catalog([("Espresso beans", "Coffee", 5), ("Grinder", "Kitchen", 5), ("Kettle", "Kitchen", 5)])
+    for n in range(3):
+        add_events([("view", refs["Espresso beans"]), ("view", refs["Grinder"])], session_key=f"b{n}")
+    refresh_all()
+    record_event("view", session_key="w-visitor", product_ref=refs["Espresso beans"])
+
+    def not_here(ctx, k):
+        raise AssertionError("computed in the web process: the worker has not prepared it yet")
+
+    for name in ("for_you", "trending", "recently_viewed"):
+        monkeypatch.setattr(get_strategy(name), "candidates", not_here)
+    deadline, recs = time.monotonic() + 90, None
+    while recs is None and time.monotonic() < deadline:
+        try:
+            recs = recommend("for_you", session_key="w-visitor")
+        except AssertionError:
+            time.sleep(0.5)
+    assert recs is not None, "the worker never prepared the visitor's for_you list"
+    assert [r.product_ref for r in recs][0] == refs["Grinder"]
+    assert [r.product_ref for r in recommend("recently_viewed", session_key="w-visitor")] == [refs["Espresso beans"]]

@@ -14,6 +14,9 @@ FTS_CONFIG = "english"
 FTS_COLUMN = "search_vector"
 # Field weights for ts_rank in {D, C, B, A} order: title/brand >> category >> description/attributes.
 RANK_WEIGHTS = "{0.05, 0.2, 0.4, 1.0}"
+# What rerank tokenises besides the card fields; the start of the description is enough (as
+# search_catalog.DESCRIPTION_CHARS).
+TEXT_COLUMNS = "left(description, 300) AS description, attributes"
 
 
 def _where(filters: VectorFilters) -> tuple[str, list]:
@@ -22,15 +25,17 @@ def _where(filters: VectorFilters) -> tuple[str, list]:
 
 
 def fts_candidates(text: str, filters: VectorFilters, limit: int) -> list[tuple[str, float]]:
-    """Products matching any query word, ranked by weighted ts_rank; those matching all words first."""
+    """Products matching any query word, ranked by weighted ts_rank; those matching all words first.
+
+    One round trip: a query of stop words or symbols only (no lexemes) matches nothing."""
     if not text.strip():
         return []
     where, params = _where(filters)
     sql = f"""
-        WITH q AS (
-            SELECT plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s)) AS q_and,
-                   replace(plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s))::text,
-                           ' & ', ' | ')::tsquery AS q_or
+        WITH base AS (SELECT plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s)) AS q_and),
+        q AS (
+            SELECT q_and, replace(q_and::text, ' & ', ' | ')::tsquery AS q_or FROM base
+            WHERE numnode(q_and) > 0
         )
         SELECT product_ref,
                ts_rank(%s, {FTS_COLUMN}, q.q_or, 1)
@@ -40,10 +45,7 @@ def fts_candidates(text: str, filters: VectorFilters, limit: int) -> list[tuple[
         ORDER BY rank DESC, id LIMIT %s
     """
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT numnode(plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s)))", [text])
-        if not cursor.fetchone()[0]:
-            return []  # only stop words or symbols: nothing to match
-        cursor.execute(sql, [text, text, RANK_WEIGHTS, *params, int(limit)])
+        cursor.execute(sql, [text, RANK_WEIGHTS, *params, int(limit)])
         return [(ref, float(rank)) for ref, rank in cursor.fetchall()]
 
 
@@ -81,15 +83,17 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def fetch_products(refs: list[str], query_vector: np.ndarray | None, model_key: str) -> dict[str, dict]:
-    """Rows for ``refs`` with the fields cards and rerank need, and cosine similarity to the query."""
+def fetch_products(
+    refs: list[str], query_vector: np.ndarray | None, model_key: str, *, text: bool = False
+) -> dict[str, dict]:
+    """Rows for ``refs`` with the fields cards need, and cosine similarity to the query; ``text=True``
+    adds the start of the description and the attributes (rerank reads them from the catalogue index,
+    which asks ``fetch_texts`` only for products it does not hold)."""
     if not refs:
         return {}
-    # The start of the description is enough: rerank reads DESCRIPTION_CHARS, cards show none.
-    columns = (
-        "product_ref, title, brand, category, left(description, 300) AS description, attributes, price, "
-        "in_stock, url"
-    )
+    columns = "product_ref, title, brand, category, price, in_stock, url"
+    if text:
+        columns += f", {TEXT_COLUMNS}"
     params: list = []
     if query_vector is not None:
         dims = int(query_vector.shape[-1])
@@ -107,6 +111,16 @@ def fetch_products(refs: list[str], query_vector: np.ndarray | None, model_key: 
         cursor.execute(f"SELECT {columns} FROM {TABLE} WHERE product_ref = ANY(%s)", [*params, refs])
         names = [c.name for c in cursor.description]
         return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+
+
+def fetch_texts(refs: list[str]) -> dict[str, dict]:
+    """The description start and attributes of ``refs`` (what rerank tokenises)."""
+    if not refs:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT product_ref, {TEXT_COLUMNS} FROM {TABLE} WHERE product_ref = ANY(%s)", [refs])
+        rows = cursor.fetchall()
+    return {ref: {"description": description, "attributes": attributes} for ref, description, attributes in rows}
 
 
 def popular_refs(filters: VectorFilters, limit: int) -> list[str]:

@@ -121,3 +121,20 @@ def test_split_compound_words_match_the_catalogue_word(search_catalog):
 
     assert _joined_words("blue tooth speaker", catalog_index()) == "bluetooth"
     assert _joined_words("wireless mouse", catalog_index()) == ""
+
+
+def test_products_missing_from_the_catalogue_index_are_reranked_from_their_text(search_catalog):
+    """Rerank reads tokens from the per-process index; a product it lacks (added since the index was
+    built) has its description fetched, so it scores exactly as if it had been indexed."""
+    from ecom_ai.services.search_catalog import catalog_index
+
+    query = SearchParams(q="padded neoprene bag")
+    before = {h.ref: h.score for h in search(query).hits}
+    index = catalog_index()
+    dropped = [h.ref for h in search(query).hits if "bag" not in h.title.lower()][:2]
+    assert dropped, "the query should match products by their description"
+    for ref in dropped:
+        index.field_cache.pop(ref)
+        index.count_cache.pop(ref)
+    assert {h.ref: h.score for h in search(query).hits} == before
+    assert all(index.has_fields(ref) for ref in dropped)

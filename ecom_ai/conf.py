@@ -58,6 +58,9 @@ DEFAULTS: dict[str, Any] = {
     # Where query texts are encoded: "inline" (in the web process, cached) or "worker".
     "QUERY_ENCODING": "inline",
     "QUERY_CACHE_SIZE": 2048,
+    # Whether ecom_ai.services.warmup.start_warmup() (called by the host's ASGI/WSGI module) loads the
+    # encoder and builds the search catalogue index in a background thread when the server starts.
+    "WARMUP": True,
     # With QUERY_ENCODING="worker": seconds to wait for the inference queue before encoding inline.
     "QUERY_ENCODING_TIMEOUT": 2.0,
     "QUEUES": {"inference": "ecom_ai.inference", "default": "ecom_ai.default"},

@@ -11,7 +11,10 @@ import logging
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..core.fusion import ranked, reciprocal_rank_fusion
 from ..core.query_parser import ParsedQuery, parse_query
@@ -40,6 +43,7 @@ class _Candidates:
     vector: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     trigram: list[str] = field(default_factory=list)
+    query_vector: np.ndarray | None = None
 
     def lexical(self) -> set[str]:
         return set(self.fts) | set(self.codes) | set(self.trigram)
@@ -96,14 +100,30 @@ def _joined_words(text: str, index: CatalogIndex) -> str:
 
 
 def _retrieve(
-    text: str, codes: list[str], filters: VectorFilters, mode: str, settings: dict, query_vector
+    text: str,
+    codes: list[str],
+    filters: VectorFilters,
+    mode: str,
+    settings: dict,
+    query_vector,
+    *,
+    encode: Callable[[], np.ndarray | None] | None = None,
 ) -> _Candidates:
-    found = _Candidates()
+    """Candidates of each retriever. ``encode`` (instead of ``query_vector``) encodes the query while
+    PostgreSQL runs the full-text search; the vector is kept on the result."""
+    found = _Candidates(query_vector=query_vector)
     size = int(settings["search_candidates"])
     if mode in ("fts", "hybrid"):
-        rows = retrieval.fts_candidates(text, filters, size if mode == "hybrid" else 50)
+        limit = size if mode == "hybrid" else 50
+        if encode is not None:
+            rows, found.query_vector = retrieval.fts_candidates_while(text, filters, limit, encode)
+        else:
+            rows = retrieval.fts_candidates(text, filters, limit)
         found.fts = [ref for ref, _ in rows]
         found.fts_rank = dict(rows)
+    elif encode is not None:
+        found.query_vector = encode()
+    query_vector = found.query_vector
     if mode == "hybrid":
         found.codes = retrieval.code_candidates(codes, filters, 50)
         if len(found.fts) < 10:
@@ -220,9 +240,9 @@ def search(params: SearchParams, *, overrides: dict | None = None) -> SearchResu
     if correction:
         terms = list(dict.fromkeys([*terms, *query_terms(correction)]))
     codes = [code_key(w) for w in re.findall(r"\S+", parsed.text) if is_code(w)]
-    query_vector = encode_query(parsed.text) if mode in ("vector", "hybrid") else None
-
-    found = _retrieve(retrieval_text, codes, filters, mode, settings, query_vector)
+    encode = (lambda: encode_query(parsed.text)) if mode in ("vector", "hybrid") else (lambda: None)
+    found = _retrieve(retrieval_text, codes, filters, mode, settings, None, encode=encode)
+    query_vector = found.query_vector
     if not found.all() and params.fallback and mode == "hybrid":
         found, filters = _relaxed(retrieval_text, codes, params, parsed, settings, query_vector, result)
     refs = found.all()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
 from django.db import connection, transaction
 
@@ -9,6 +12,7 @@ from . import vectors
 from .vectors import VectorFilters
 
 TABLE = "ecom_ai_indexedproduct"
+T = TypeVar("T")
 # The text-search configuration of the search_vector column (migration 0003); queries must match it.
 FTS_CONFIG = "english"
 FTS_COLUMN = "search_vector"
@@ -24,12 +28,7 @@ def _where(filters: VectorFilters) -> tuple[str, list]:
     return (" AND ".join(clauses) if clauses else "TRUE"), params
 
 
-def fts_candidates(text: str, filters: VectorFilters, limit: int) -> list[tuple[str, float]]:
-    """Products matching any query word, ranked by weighted ts_rank; those matching all words first.
-
-    One round trip: a query of stop words or symbols only (no lexemes) matches nothing."""
-    if not text.strip():
-        return []
+def _fts_sql(text: str, filters: VectorFilters, limit: int) -> tuple[str, list]:
     where, params = _where(filters)
     sql = f"""
         WITH base AS (SELECT plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s)) AS q_and),
@@ -44,9 +43,38 @@ def fts_candidates(text: str, filters: VectorFilters, limit: int) -> list[tuple[
         WHERE {FTS_COLUMN} @@ q.q_or AND {where}
         ORDER BY rank DESC, id LIMIT %s
     """
+    return sql, [text, RANK_WEIGHTS, *params, int(limit)]
+
+
+def fts_candidates(text: str, filters: VectorFilters, limit: int) -> list[tuple[str, float]]:
+    """Products matching any query word, ranked by weighted ts_rank; those matching all words first.
+
+    One round trip: a query of stop words or symbols only (no lexemes) matches nothing."""
+    if not text.strip():
+        return []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [text, RANK_WEIGHTS, *params, int(limit)])
+        cursor.execute(*_fts_sql(text, filters, limit))
         return [(ref, float(rank)) for ref, rank in cursor.fetchall()]
+
+
+def fts_candidates_while(
+    text: str, filters: VectorFilters, limit: int, work: Callable[[], T]
+) -> tuple[list[tuple[str, float]], T]:
+    """``fts_candidates`` and ``work()`` (the query encoding) at the same time: the statement is sent
+    in psycopg's pipeline mode, PostgreSQL ranks while this process runs ``work``, then the rows are
+    read. Without psycopg 3 (no pipeline) the two simply run one after the other."""
+    if not text.strip():
+        return [], work()
+    connection.ensure_connection()
+    raw = connection.connection
+    if not hasattr(raw, "pipeline"):
+        return fts_candidates(text, filters, limit), work()
+    sql, params = _fts_sql(text, filters, limit)
+    with connection.wrap_database_errors, raw.pipeline(), raw.cursor() as cursor:
+        cursor.execute(sql, params)
+        result = work()
+        rows = cursor.fetchall()
+    return [(ref, float(rank)) for ref, rank in rows], result
 
 
 def code_candidates(codes: list[str], filters: VectorFilters, limit: int) -> list[str]:

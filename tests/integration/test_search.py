@@ -138,3 +138,31 @@ def test_products_missing_from_the_catalogue_index_are_reranked_from_their_text(
         index.count_cache.pop(ref)
     assert {h.ref: h.score for h in search(query).hits} == before
     assert all(index.has_fields(ref) for ref in dropped)
+
+
+def test_full_text_search_runs_while_the_query_is_encoded(search_catalog):
+    """The full-text statement is in flight (pipeline mode) while ``work`` runs, and gives exactly the
+    rows of the plain call; an error in ``work`` leaves the connection usable."""
+    from django.db import connection
+    from psycopg import pq
+
+    from ecom_ai.services import search_retrieval as retrieval
+    from ecom_ai.services.vectors import VectorFilters
+
+    states = []
+
+    def work():
+        states.append(connection.connection.pgconn.pipeline_status)
+        return "encoded"
+
+    rows, out = retrieval.fts_candidates_while("wireless mouse", VectorFilters(), 50, work)
+    assert out == "encoded" and states == [pq.PipelineStatus.ON]
+    assert rows and rows == retrieval.fts_candidates("wireless mouse", VectorFilters(), 50)
+    assert retrieval.fts_candidates_while("the of", VectorFilters(), 50, lambda: 1) == ([], 1)
+
+    def broken():
+        raise RuntimeError("encoder failed")
+
+    with pytest.raises(RuntimeError):
+        retrieval.fts_candidates_while("wireless mouse", VectorFilters(), 50, broken)
+    assert search(SearchParams(q="wireless mouse")).hits

@@ -12,6 +12,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from ecom_ai.routing import websocket_urlpatterns  # noqa: E402
+from ecom_ai.services.warmup import start_warmup  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
@@ -19,3 +20,5 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+# Load the encoder and build the search index now, not on the first customer's search.
+start_warmup()

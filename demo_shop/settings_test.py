@@ -20,6 +20,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 ECOM_AI = {  # noqa: F405
     **ECOM_AI,  # noqa: F405
+    # Tests import demo_shop.asgi; a warm-up thread would touch the database outside the test's own.
+    "WARMUP": os.environ.get("ECOM_AI_WARMUP", "0") == "1",
     "EMBED_COALESCE_SECONDS": float(os.environ.get("ECOM_AI_EMBED_COALESCE_SECONDS", "1.0")),
     "EMBED_CHUNK_SIZE": int(os.environ.get("ECOM_AI_EMBED_CHUNK_SIZE", "512")),
 }

@@ -62,6 +62,9 @@ DEFAULTS: dict[str, Any] = {
     # "threads" caps torch's intra-op threads in that process: small query batches gain little from
     # more, and on busy cores OpenMP threads spinning against each other cost ~5x (measured).
     "QUERY_BATCHING": {"enabled": True, "max_batch": 32, "max_wait_ms": 2.0, "timeout": 3.0, "threads": 1},
+    # Whether ecom_ai.services.warmup.start_warmup() (called by the host's ASGI/WSGI module) loads the
+    # encoder and builds the search catalogue index in a background thread when the server starts.
+    "WARMUP": True,
     # With QUERY_ENCODING="worker": seconds to wait for the inference queue before encoding inline.
     "QUERY_ENCODING_TIMEOUT": 2.0,
     "QUEUES": {"inference": "ecom_ai.inference", "default": "ecom_ai.default"},

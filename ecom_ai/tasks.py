@@ -149,12 +149,11 @@ def _load_encoder_before_first_task(sender=None, **kwargs) -> None:
     except Exception:
         return
     if _queue("inference") in consumed:
-        from .backends import get_encoder
+        from .services.warmup import warm
 
-        encoder = get_encoder()
-        logger.info(
-            "inference worker: encoder %s ready on %s", encoder.model_key, getattr(encoder, "device", "?")
-        )
+        # Encoder only (with one forward pass): workers encode, the web processes search.
+        report = warm(encoder=True, catalogue=False)
+        logger.info("inference worker: encoder ready (%s)", report)
 
 
 @shared_task(name="ecom_ai.chat_generate", acks_late=False, ignore_result=True)

@@ -8,12 +8,13 @@ only), ``vector`` (pgvector only) and ``hybrid`` (the default: both, fused and r
 from __future__ import annotations
 
 import logging
-import math
 import re
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
 
 from ..core.fusion import ranked, reciprocal_rank_fusion
 from ..core.query_parser import ParsedQuery, parse_query
@@ -24,6 +25,7 @@ from .indexing import current_model_key
 from .query_encoding import encode_query
 from .search_catalog import CatalogIndex, catalog_index, query_terms
 from .search_ranking import _zero, combine_features, fusion_weights, rerank_features
+from .search_results import SearchHit, SearchParams, SearchResult, finish, sorted_by_price
 from .vectors import VectorFilters, nearest
 
 logger = logging.getLogger(__name__)
@@ -31,68 +33,7 @@ logger = logging.getLogger(__name__)
 MAX_QUERY_CHARS = 200
 MODES = ("hybrid", "fts", "vector")
 SORTS = ("relevance", "price_asc", "price_desc")
-PRICE_BUCKETS = (Decimal(25), Decimal(50), Decimal(100), Decimal(250), Decimal(500), Decimal(1000))
-
-
-@dataclass
-class SearchParams:
-    """A search request: the query text plus explicit filters from facets or the API."""
-
-    q: str = ""
-    categories: tuple[str, ...] = ()
-    brands: tuple[str, ...] = ()
-    min_price: Decimal | None = None
-    max_price: Decimal | None = None
-    in_stock: bool | None = None
-    sort: str = "relevance"
-    page: int = 1
-    page_size: int = 20
-    mode: str = "hybrid"
-    understand: bool = True  # parse prices/brands/sort words out of the text
-    fallback: bool = True
-
-
-@dataclass
-class SearchHit:
-    """One product in the results."""
-
-    ref: str
-    title: str
-    brand: str
-    category: str
-    price: Decimal | None
-    in_stock: bool
-    url: str
-    score: float
-
-
-@dataclass
-class SearchResult:
-    """A page of results with facets, parsed constraints, spelling suggestion and fallback used."""
-
-    query: str
-    hits: list[SearchHit] = field(default_factory=list)
-    ranking: list[str] = field(default_factory=list)  # every matching ref, best first
-    total: int = 0
-    page: int = 1
-    page_size: int = 20
-    facets: dict[str, list[dict]] = field(default_factory=dict)
-    constraints: list[dict[str, str]] = field(default_factory=list)
-    did_you_mean: str = ""
-    fallback: str = ""
-    message: str = ""
-    mode: str = "hybrid"
-    took_ms: float = 0.0
-
-    @property
-    def num_pages(self) -> int:
-        return max(1, math.ceil(self.total / self.page_size)) if self.page_size else 1
-
-    def as_dict(self) -> dict:
-        data = asdict(self)
-        data.pop("ranking")
-        data["num_pages"] = self.num_pages
-        return data
+__all__ = ["MODES", "SORTS", "SearchHit", "SearchParams", "SearchResult", "search"]
 
 
 @dataclass
@@ -102,6 +43,7 @@ class _Candidates:
     vector: list[str] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)
     trigram: list[str] = field(default_factory=list)
+    query_vector: np.ndarray | None = None
 
     def lexical(self) -> set[str]:
         return set(self.fts) | set(self.codes) | set(self.trigram)
@@ -158,14 +100,30 @@ def _joined_words(text: str, index: CatalogIndex) -> str:
 
 
 def _retrieve(
-    text: str, codes: list[str], filters: VectorFilters, mode: str, settings: dict, query_vector
+    text: str,
+    codes: list[str],
+    filters: VectorFilters,
+    mode: str,
+    settings: dict,
+    query_vector,
+    *,
+    encode: Callable[[], np.ndarray | None] | None = None,
 ) -> _Candidates:
-    found = _Candidates()
+    """Candidates of each retriever. ``encode`` (instead of ``query_vector``) encodes the query while
+    PostgreSQL runs the full-text search; the vector is kept on the result."""
+    found = _Candidates(query_vector=query_vector)
     size = int(settings["search_candidates"])
     if mode in ("fts", "hybrid"):
-        rows = retrieval.fts_candidates(text, filters, size if mode == "hybrid" else 50)
+        limit = size if mode == "hybrid" else 50
+        if encode is not None:
+            rows, found.query_vector = retrieval.fts_candidates_while(text, filters, limit, encode)
+        else:
+            rows = retrieval.fts_candidates(text, filters, limit)
         found.fts = [ref for ref, _ in rows]
         found.fts_rank = dict(rows)
+    elif encode is not None:
+        found.query_vector = encode()
+    query_vector = found.query_vector
     if mode == "hybrid":
         found.codes = retrieval.code_candidates(codes, filters, 50)
         if len(found.fts) < 10:
@@ -224,78 +182,6 @@ def _rank(
     return _weighted_scores(terms, codes, found, rows, index, parsed, settings)
 
 
-def _facets(refs: list[str], rows: dict[str, dict]) -> dict[str, list[dict]]:
-    categories = Counter(rows[r]["category"] for r in refs if rows[r]["category"])
-    brands = Counter(rows[r]["brand"] for r in refs if rows[r]["brand"])
-    in_stock = sum(1 for r in refs if rows[r]["in_stock"])
-    buckets: Counter[tuple] = Counter()
-    for r in refs:
-        price = rows[r]["price"]
-        if price is None:
-            continue
-        low = Decimal(0)
-        for edge in PRICE_BUCKETS:
-            if price < edge:
-                buckets[(low, edge)] += 1
-                break
-            low = edge
-        else:
-            buckets[(low, None)] += 1
-    return {
-        "category": [{"value": v, "count": n} for v, n in categories.most_common(20)],
-        "brand": [{"value": v, "count": n} for v, n in brands.most_common(20)],
-        "price": [
-            {"min": str(lo), "max": (str(hi) if hi is not None else None), "count": n}
-            for (lo, hi), n in sorted(buckets.items(), key=lambda kv: kv[0][0])
-        ],
-        "in_stock": [{"value": True, "count": in_stock}],
-    }
-
-
-def _hit(ref: str, row: dict, score: float) -> SearchHit:
-    return SearchHit(
-        ref=ref,
-        title=row["title"],
-        brand=row["brand"],
-        category=row["category"],
-        price=row["price"],
-        in_stock=row["in_stock"],
-        url=row["url"],
-        score=round(score, 6),
-    )
-
-
-def _finish(
-    result: SearchResult,
-    order: list[str],
-    scores: dict[str, float],
-    rows: dict[str, dict],
-    params: SearchParams,
-) -> SearchResult:
-    result.ranking = order
-    result.total = len(order)
-    result.facets = _facets(order, rows)
-    start = (result.page - 1) * result.page_size
-    if start >= len(order) and order:
-        result.page = result.num_pages
-        start = (result.page - 1) * result.page_size
-    page_refs = order[start : start + result.page_size]
-    result.hits = [_hit(r, rows[r], scores.get(r, 0.0)) for r in page_refs]
-    return result
-
-
-def _sorted(order: list[str], rows: dict[str, dict], sort: str, lexical: set[str]) -> list[str]:
-    if sort not in ("price_asc", "price_desc"):
-        return order
-    # Sort the real matches only: a price sort must not surface loosely related vector neighbours.
-    pool = [r for r in order if r in lexical] or order
-    reverse = sort == "price_desc"
-    missing = Decimal("-1") if reverse else Decimal("1e12")
-    return sorted(
-        pool, key=lambda r: rows[r]["price"] if rows[r]["price"] is not None else missing, reverse=reverse
-    )
-
-
 def search(params: SearchParams, *, overrides: dict | None = None) -> SearchResult:
     """Run a search; never raises on odd query text (it returns an empty result with a message).
 
@@ -337,9 +223,9 @@ def search(params: SearchParams, *, overrides: dict | None = None) -> SearchResu
         # Only constraints ("under 50"): browse the best sellers within them.
         order = retrieval.popular_refs(filters, 200)
         rows = retrieval.fetch_products(order, None, "")
-        _finish(
+        finish(
             result,
-            _sorted(order, rows, params.sort if params.sort != "relevance" else parsed.sort, set(order)),
+            sorted_by_price(order, rows, params.sort if params.sort != "relevance" else parsed.sort, set(order)),
             {},
             rows,
             params,
@@ -354,9 +240,9 @@ def search(params: SearchParams, *, overrides: dict | None = None) -> SearchResu
     if correction:
         terms = list(dict.fromkeys([*terms, *query_terms(correction)]))
     codes = [code_key(w) for w in re.findall(r"\S+", parsed.text) if is_code(w)]
-    query_vector = encode_query(parsed.text) if mode in ("vector", "hybrid") else None
-
-    found = _retrieve(retrieval_text, codes, filters, mode, settings, query_vector)
+    encode = (lambda: encode_query(parsed.text)) if mode in ("vector", "hybrid") else (lambda: None)
+    found = _retrieve(retrieval_text, codes, filters, mode, settings, None, encode=encode)
+    query_vector = found.query_vector
     if not found.all() and params.fallback and mode == "hybrid":
         found, filters = _relaxed(retrieval_text, codes, params, parsed, settings, query_vector, result)
     refs = found.all()
@@ -367,8 +253,8 @@ def search(params: SearchParams, *, overrides: dict | None = None) -> SearchResu
         order, rows = _popular_fallback(parsed, query_vector, result)
         scores = {}
     sort = params.sort if params.sort in ("price_asc", "price_desc") else parsed.sort
-    order = _sorted(order, rows, sort, found.lexical() if mode != "vector" else set(order))
-    _finish(result, order, scores, rows, params)
+    order = sorted_by_price(order, rows, sort, found.lexical() if mode != "vector" else set(order))
+    finish(result, order, scores, rows, params)
     if not result.total:
         result.message = f"No products match “{raw}”."
     result.took_ms = (time.perf_counter() - started) * 1000

@@ -13,7 +13,7 @@ from django.db import connection
 
 from ..core.spelling import Speller
 from ..core.text import fold, tokens
-from ..core.textscore import CorpusStats, build_stats, field_tokens
+from ..core.textscore import CorpusStats, FieldCounts, build_stats, field_counts, field_tokens
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class CatalogIndex:
     brands: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     field_cache: OrderedDict = field(default_factory=OrderedDict)
+    count_cache: dict[str, FieldCounts] = field(default_factory=dict)
     checked_at: float = 0.0
 
     def fields_of(self, ref: str, doc: dict) -> dict[str, list[str]]:
@@ -41,8 +42,21 @@ class CatalogIndex:
             cached = field_tokens(_scoring_doc(doc))
             self.field_cache[ref] = cached
             if len(self.field_cache) > TOKEN_CACHE_SIZE:
-                self.field_cache.popitem(last=False)
+                dropped, _ = self.field_cache.popitem(last=False)
+                self.count_cache.pop(dropped, None)
         return cached
+
+    def has_fields(self, ref: str) -> bool:
+        """Whether the product's tokenised fields are cached (else rerank needs its text)."""
+        return ref in self.field_cache
+
+    def counts_of(self, ref: str, doc: dict) -> FieldCounts:
+        """Prepared term counts of a product's best fields (cached alongside its tokens)."""
+        counted = self.count_cache.get(ref)
+        if counted is None or ref not in self.field_cache:
+            counted = field_counts(self.fields_of(ref, doc))
+            self.count_cache[ref] = counted
+        return counted
 
 
 _lock = threading.Lock()
@@ -96,7 +110,8 @@ def _build(signature: tuple) -> CatalogIndex:
             words.update(w for w in fold(f"{title} {brand}").split() if w.isalpha())
     index.stats = build_stats(doc for _, doc in docs)
     for ref, doc in docs[:TOKEN_CACHE_SIZE]:
-        index.field_cache[ref] = field_tokens(doc)
+        index.field_cache[ref] = fields = field_tokens(doc)
+        index.count_cache[ref] = field_counts(fields)
     index.speller = Speller(words)
     # Brands named by at least two products: one-off suppliers are too noisy to act on as filters.
     index.brands = [b for b, n in brands.most_common() if n >= 2 and len(b) >= 2]

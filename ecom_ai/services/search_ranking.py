@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from ..core.fusion import normalise, ranked, weighted_fusion
-from ..core.textscore import bm25_best_field, bm25f, code_match, phrase_in, title_coverage
+from ..core.textscore import bm25_best_field_many, bm25f, code_match, phrase_in_counted, title_coverage
 from .search_catalog import CatalogIndex
+from .search_retrieval import fetch_texts
 
 
 def rerank_features(
@@ -20,22 +21,35 @@ def rerank_features(
 ) -> dict[str, dict[str, float]]:
     """Per-candidate features in [0, 1]: PostgreSQL's weighted ts_rank, best-field BM25 and BM25F
     (shares of the best), cosine similarity (min-max over the candidates), IDF-weighted coverage of the
-    query by the title and by all fields, exact title phrase, and model-code match."""
+    query by the title and by all fields, exact title phrase, and model-code match.
+
+    Tokens and term counts come from the catalogue index; the text of a product it does not hold yet
+    (added since it was built) is read in one query."""
     refs = [r for r in refs if r in rows]
-    fields = {r: index.fields_of(r, rows[r]) for r in refs}
+    missing = [r for r in refs if not index.has_fields(r)]
+    if missing:
+        for ref, text in fetch_texts(missing).items():
+            rows[ref].update(text)
+    counts = [index.counts_of(r, rows[r]) for r in refs]
     sims = {r: float(rows[r]["similarity"]) for r in refs if rows[r].get("similarity") is not None}
     low = min(sims.values(), default=0.0)
     span = (max(sims.values(), default=0.0) - low) or 1.0
+
+    def fields(r: str) -> dict[str, list[str]]:
+        return index.fields_of(r, rows[r])
+
     makers = {
         "fts": lambda: normalise({r: (fts_rank or {}).get(r, 0.0) for r in refs}),
-        "best_field": lambda: normalise({r: bm25_best_field(terms, fields[r], index.stats) for r in refs}),
-        "bm25": lambda: normalise({r: bm25f(terms, fields[r], index.stats) for r in refs}),
+        "best_field": lambda: normalise(
+            dict(zip(refs, bm25_best_field_many(terms, counts, index.stats), strict=True))
+        ),
+        "bm25": lambda: normalise({r: bm25f(terms, fields(r), index.stats) for r in refs}),
         "coverage_all": lambda: {
-            r: title_coverage(terms, [t for toks in fields[r].values() for t in toks], index.stats) for r in refs
+            r: title_coverage(terms, [t for toks in fields(r).values() for t in toks], index.stats) for r in refs
         },
         "vector": lambda: {r: (v - low) / span for r, v in sims.items()},
-        "coverage": lambda: {r: title_coverage(terms, fields[r]["title"], index.stats) for r in refs},
-        "phrase": lambda: {r: phrase_in(terms, fields[r]["title"]) for r in refs},
+        "coverage": lambda: {r: title_coverage(terms, fields(r)["title"], index.stats) for r in refs},
+        "phrase": lambda: {r: phrase_in_counted(terms, c) for r, c in zip(refs, counts, strict=True)},
         "code": lambda: {r: code_match(codes, rows[r]["title"]) for r in refs},
     }
     # Features with weight zero are not computed (they cannot change the order).

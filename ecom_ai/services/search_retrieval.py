@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import numpy as np
 from django.db import connection, transaction
 
@@ -9,11 +12,15 @@ from . import vectors
 from .vectors import VectorFilters
 
 TABLE = "ecom_ai_indexedproduct"
+T = TypeVar("T")
 # The text-search configuration of the search_vector column (migration 0003); queries must match it.
 FTS_CONFIG = "english"
 FTS_COLUMN = "search_vector"
 # Field weights for ts_rank in {D, C, B, A} order: title/brand >> category >> description/attributes.
 RANK_WEIGHTS = "{0.05, 0.2, 0.4, 1.0}"
+# What rerank tokenises besides the card fields; the start of the description is enough (as
+# search_catalog.DESCRIPTION_CHARS).
+TEXT_COLUMNS = "left(description, 300) AS description, attributes"
 
 
 def _where(filters: VectorFilters) -> tuple[str, list]:
@@ -21,16 +28,13 @@ def _where(filters: VectorFilters) -> tuple[str, list]:
     return (" AND ".join(clauses) if clauses else "TRUE"), params
 
 
-def fts_candidates(text: str, filters: VectorFilters, limit: int) -> list[tuple[str, float]]:
-    """Products matching any query word, ranked by weighted ts_rank; those matching all words first."""
-    if not text.strip():
-        return []
+def _fts_sql(text: str, filters: VectorFilters, limit: int) -> tuple[str, list]:
     where, params = _where(filters)
     sql = f"""
-        WITH q AS (
-            SELECT plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s)) AS q_and,
-                   replace(plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s))::text,
-                           ' & ', ' | ')::tsquery AS q_or
+        WITH base AS (SELECT plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s)) AS q_and),
+        q AS (
+            SELECT q_and, replace(q_and::text, ' & ', ' | ')::tsquery AS q_or FROM base
+            WHERE numnode(q_and) > 0
         )
         SELECT product_ref,
                ts_rank(%s, {FTS_COLUMN}, q.q_or, 1)
@@ -39,12 +43,38 @@ def fts_candidates(text: str, filters: VectorFilters, limit: int) -> list[tuple[
         WHERE {FTS_COLUMN} @@ q.q_or AND {where}
         ORDER BY rank DESC, id LIMIT %s
     """
+    return sql, [text, RANK_WEIGHTS, *params, int(limit)]
+
+
+def fts_candidates(text: str, filters: VectorFilters, limit: int) -> list[tuple[str, float]]:
+    """Products matching any query word, ranked by weighted ts_rank; those matching all words first.
+
+    One round trip: a query of stop words or symbols only (no lexemes) matches nothing."""
+    if not text.strip():
+        return []
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT numnode(plainto_tsquery('{FTS_CONFIG}', ecom_ai_unaccent(%s)))", [text])
-        if not cursor.fetchone()[0]:
-            return []  # only stop words or symbols: nothing to match
-        cursor.execute(sql, [text, text, RANK_WEIGHTS, *params, int(limit)])
+        cursor.execute(*_fts_sql(text, filters, limit))
         return [(ref, float(rank)) for ref, rank in cursor.fetchall()]
+
+
+def fts_candidates_while(
+    text: str, filters: VectorFilters, limit: int, work: Callable[[], T]
+) -> tuple[list[tuple[str, float]], T]:
+    """``fts_candidates`` and ``work()`` (the query encoding) at the same time: the statement is sent
+    in psycopg's pipeline mode, PostgreSQL ranks while this process runs ``work``, then the rows are
+    read. Without psycopg 3 (no pipeline) the two simply run one after the other."""
+    if not text.strip():
+        return [], work()
+    connection.ensure_connection()
+    raw = connection.connection
+    if not hasattr(raw, "pipeline"):
+        return fts_candidates(text, filters, limit), work()
+    sql, params = _fts_sql(text, filters, limit)
+    with connection.wrap_database_errors, raw.pipeline(), raw.cursor() as cursor:
+        cursor.execute(sql, params)
+        result = work()
+        rows = cursor.fetchall()
+    return [(ref, float(rank)) for ref, rank in rows], result
 
 
 def code_candidates(codes: list[str], filters: VectorFilters, limit: int) -> list[str]:
@@ -81,15 +111,17 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def fetch_products(refs: list[str], query_vector: np.ndarray | None, model_key: str) -> dict[str, dict]:
-    """Rows for ``refs`` with the fields cards and rerank need, and cosine similarity to the query."""
+def fetch_products(
+    refs: list[str], query_vector: np.ndarray | None, model_key: str, *, text: bool = False
+) -> dict[str, dict]:
+    """Rows for ``refs`` with the fields cards need, and cosine similarity to the query; ``text=True``
+    adds the start of the description and the attributes (rerank reads them from the catalogue index,
+    which asks ``fetch_texts`` only for products it does not hold)."""
     if not refs:
         return {}
-    # The start of the description is enough: rerank reads DESCRIPTION_CHARS, cards show none.
-    columns = (
-        "product_ref, title, brand, category, left(description, 300) AS description, attributes, price, "
-        "in_stock, url"
-    )
+    columns = "product_ref, title, brand, category, price, in_stock, url"
+    if text:
+        columns += f", {TEXT_COLUMNS}"
     params: list = []
     if query_vector is not None:
         dims = int(query_vector.shape[-1])
@@ -107,6 +139,16 @@ def fetch_products(refs: list[str], query_vector: np.ndarray | None, model_key: 
         cursor.execute(f"SELECT {columns} FROM {TABLE} WHERE product_ref = ANY(%s)", [*params, refs])
         names = [c.name for c in cursor.description]
         return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+
+
+def fetch_texts(refs: list[str]) -> dict[str, dict]:
+    """The description start and attributes of ``refs`` (what rerank tokenises)."""
+    if not refs:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT product_ref, {TEXT_COLUMNS} FROM {TABLE} WHERE product_ref = ANY(%s)", [refs])
+        rows = cursor.fetchall()
+    return {ref: {"description": description, "attributes": attributes} for ref, description, attributes in rows}
 
 
 def popular_refs(filters: VectorFilters, limit: int) -> list[str]:

@@ -117,9 +117,13 @@ def nearest(query: np.ndarray, model_key: str, k: int = 10, filters: VectorFilte
             cursor.execute("SET LOCAL enable_indexscan = off")
         else:
             ef = int(ef_search or ecom_ai_settings.VECTOR_INDEX["ef_search"])
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {max(ef, k)}")
-            cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-            cursor.execute(f"SET LOCAL hnsw.max_scan_tuples = {max(20000, 200 * k)}")
+            # One round trip for the three transaction-local settings (set_config(..., true) = SET LOCAL).
+            cursor.execute(
+                "SELECT set_config('hnsw.ef_search', %s, true), "
+                "set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+                "set_config('hnsw.max_scan_tuples', %s, true)",
+                [str(max(ef, k)), str(max(20000, 200 * k))],
+            )
         cursor.execute(sql, [literal, *params, literal, int(k)])
         rows = cursor.fetchall()
     # relaxed_order may return rows slightly out of order; sort the final page exactly.

@@ -121,3 +121,48 @@ def test_split_compound_words_match_the_catalogue_word(search_catalog):
 
     assert _joined_words("blue tooth speaker", catalog_index()) == "bluetooth"
     assert _joined_words("wireless mouse", catalog_index()) == ""
+
+
+def test_products_missing_from_the_catalogue_index_are_reranked_from_their_text(search_catalog):
+    """Rerank reads tokens from the per-process index; a product it lacks (added since the index was
+    built) has its description fetched, so it scores exactly as if it had been indexed."""
+    from ecom_ai.services.search_catalog import catalog_index
+
+    query = SearchParams(q="padded neoprene bag")
+    before = {h.ref: h.score for h in search(query).hits}
+    index = catalog_index()
+    dropped = [h.ref for h in search(query).hits if "bag" not in h.title.lower()][:2]
+    assert dropped, "the query should match products by their description"
+    for ref in dropped:
+        index.field_cache.pop(ref)
+        index.count_cache.pop(ref)
+    assert {h.ref: h.score for h in search(query).hits} == before
+    assert all(index.has_fields(ref) for ref in dropped)
+
+
+def test_full_text_search_runs_while_the_query_is_encoded(search_catalog):
+    """The full-text statement is in flight (pipeline mode) while ``work`` runs, and gives exactly the
+    rows of the plain call; an error in ``work`` leaves the connection usable."""
+    from django.db import connection
+    from psycopg import pq
+
+    from ecom_ai.services import search_retrieval as retrieval
+    from ecom_ai.services.vectors import VectorFilters
+
+    states = []
+
+    def work():
+        states.append(connection.connection.pgconn.pipeline_status)
+        return "encoded"
+
+    rows, out = retrieval.fts_candidates_while("wireless mouse", VectorFilters(), 50, work)
+    assert out == "encoded" and states == [pq.PipelineStatus.ON]
+    assert rows and rows == retrieval.fts_candidates("wireless mouse", VectorFilters(), 50)
+    assert retrieval.fts_candidates_while("the of", VectorFilters(), 50, lambda: 1) == ([], 1)
+
+    def broken():
+        raise RuntimeError("encoder failed")
+
+    with pytest.raises(RuntimeError):
+        retrieval.fts_candidates_while("wireless mouse", VectorFilters(), 50, broken)
+    assert search(SearchParams(q="wireless mouse")).hits

@@ -14,11 +14,14 @@ from ecom_ai.core.spelling import Speller, similarity
 from ecom_ai.core.text import code_key, is_code, stem, tokens
 from ecom_ai.core.textscore import (
     bm25_best_field,
+    bm25_best_field_many,
     bm25f,
     build_stats,
     code_match,
+    field_counts,
     field_tokens,
     phrase_in,
+    phrase_in_counted,
     title_coverage,
 )
 
@@ -155,6 +158,24 @@ def test_best_field_bm25_scores_each_term_in_its_best_field_only():
     assert bm25_best_field(["nothing"], fields[0], stats) == 0.0
     # Rare terms weigh more than common ones.
     assert bm25_best_field(["laptop"], fields[3], stats) > bm25_best_field(["bag"], fields[3], stats)
+
+
+def test_prepared_counts_score_exactly_as_the_token_lists():
+    docs = [
+        {"title": "Case Logic camera bag black", "description": "camera bag for a camera"},
+        {"title": "Canon EH20-L hard case", "description": "Camera bag"},
+        {"title": "bag camera", "description": ""},
+        {"title": "", "description": ""},
+    ]
+    stats = build_stats(docs)
+    fields = [field_tokens(d) for d in docs]
+    counted = [field_counts(f) for f in fields]
+    for query in ("camera bag", "bag", "eh20-l case", "nothing here", "camera camera bag"):
+        terms = tokens(query)
+        # Equal, not approximately equal: the ranking (ties included) must not move.
+        assert bm25_best_field_many(terms, counted, stats) == [bm25_best_field(terms, f, stats) for f in fields]
+        assert [phrase_in_counted(terms, c) for c in counted] == [phrase_in(terms, f["title"]) for f in fields]
+    assert [phrase_in_counted(tokens("camera bag"), c) for c in counted] == [1.0, 0.0, 0.0, 0.0]
 
 
 def test_speller_corrects_unknown_words_to_frequent_ones():

@@ -7,6 +7,7 @@ unreachable or states an amount or order number the tools did not return.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -56,6 +57,27 @@ SYSTEM_PROMPT = (
 
 _lock = threading.Lock()
 _responder = None
+
+
+def prompt_messages(turn: Turn, history_turns: int) -> list[dict[str, Any]]:
+    """Chat-completion messages for a language model: the rules, the last ``history_turns`` messages,
+    the customer's text, then the tool results and the draft answer the model may only reword."""
+    messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT}]
+    messages += [
+        {"role": "user" if h["role"] == "customer" else "assistant", "content": h["text"]}
+        for h in turn.history[-history_turns:]
+    ]
+    messages.append({"role": "user", "content": turn.text})
+    messages.append(
+        {
+            "role": "system",
+            "content": "TOOL RESULTS: "
+            + json.dumps(turn.reply.facts(), default=str)
+            + "\nDRAFT ANSWER: "
+            + turn.reply.text,
+        }
+    )
+    return messages
 
 
 def get_responder():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 from ...core.grounding import unsupported_claims
-from . import SYSTEM_PROMPT, InferenceUnavailable, Turn
+from . import InferenceUnavailable, Turn, prompt_messages
 
 logger = logging.getLogger(__name__)
 
@@ -42,27 +41,12 @@ class LocalResponder:
         self.generate_kwargs = dict(generate_kwargs or {})
 
     def job(self, turn: Turn, request: str) -> dict[str, Any]:
-        messages = [{"role": "system", "content": SYSTEM_PROMPT}]
-        messages += [
-            {"role": "user" if h["role"] == "customer" else "assistant", "content": h["text"]}
-            for h in turn.history[-6:]
-        ]
-        messages.append({"role": "user", "content": turn.text})
-        messages.append(
-            {
-                "role": "system",
-                "content": "TOOL RESULTS: "
-                + json.dumps(turn.reply.facts(), default=str)
-                + "\nDRAFT ANSWER: "
-                + turn.reply.text,
-            }
-        )
         return {
             "request": request,
             "channel": turn.channel_name,
             "model": self.model,
             "device": self.device,
-            "messages": messages,
+            "messages": prompt_messages(turn, history_turns=6),
             "max_new_tokens": self.max_new_tokens,
             "generate_kwargs": self.generate_kwargs,
         }

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ...core.grounding import unsupported_claims
-from . import SYSTEM_PROMPT, InferenceUnavailable, Turn
+from . import InferenceUnavailable, Turn, prompt_messages
 
 logger = logging.getLogger(__name__)
 
@@ -87,28 +87,11 @@ class OpenAIResponder:
         self.temperature = temperature
         self.max_tool_rounds = max_tool_rounds
 
-    def _messages(self, turn: Turn) -> list[dict[str, Any]]:
-        messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT}]
-        for item in turn.history[-10:]:
-            role = "user" if item["role"] == "customer" else "assistant"
-            messages.append({"role": role, "content": item["text"]})
-        messages.append({"role": "user", "content": turn.text})
-        messages.append(
-            {
-                "role": "system",
-                "content": "TOOL RESULTS: "
-                + json.dumps(turn.reply.facts(), default=str)
-                + "\nDRAFT ANSWER: "
-                + turn.reply.text,
-            }
-        )
-        return messages
-
     async def respond(self, turn: Turn) -> str:
         reply = turn.reply
         if reply.flagged or reply.confirm or reply.handoff:
             return reply.text  # guarded turns and confirmations keep their exact wording
-        messages = self._messages(turn)
+        messages = prompt_messages(turn, history_turns=10)
         facts: list[Any] = [reply.facts(), reply.text]
         text = ""
         for round_no in range(self.max_tool_rounds + 1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
@@ -120,8 +121,6 @@ class ConversationAdmin(admin.ModelAdmin):
     def queue_view(self, request):
         """The live staff queue: who waits for a human and for how long; refreshes itself."""
         if not self.has_view_permission(request):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         from ..services.chat.staff_queue import waiting_queue
 
@@ -150,8 +149,6 @@ class ConversationAdmin(admin.ModelAdmin):
         """A live page on the staff websocket: see the customer's messages, reply, release, resolve."""
         conversation = get_object_or_404(Conversation, pk=pk)
         if not self.has_change_permission(request, conversation):
-            from django.core.exceptions import PermissionDenied
-
             raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import Case, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ...models import Conversation, Message
@@ -28,13 +29,19 @@ def waiting_queue(limit: int = QUEUE_LIMIT) -> list[dict[str, Any]]:
     rows = (
         Conversation.objects.filter(status__in=[Conversation.Status.WAITING, Conversation.Status.HANDED_OFF])
         .select_related("user", "staff_user")
-        .annotate(last_text=Subquery(last_customer))
-        .order_by("handoff_requested_at", "updated_at")[: max(1, min(limit, QUEUE_LIMIT))]
+        .annotate(
+            last_text=Subquery(last_customer),
+            taken=Case(
+                When(status=Conversation.Status.WAITING, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
+            since=Coalesce("handoff_requested_at", "updated_at"),
+        )
+        # Ordered in SQL, so the limit never cuts a waiting customer in favour of a taken-over chat.
+        .order_by("taken", "since")[: max(1, min(limit, QUEUE_LIMIT))]
     )
     now = timezone.now()
     out = []
     for conv in rows:
-        since = conv.handoff_requested_at or conv.updated_at
         out.append(
             {
                 "id": str(conv.pk),
@@ -44,9 +51,8 @@ def waiting_queue(limit: int = QUEUE_LIMIT) -> list[dict[str, Any]]:
                 "customer": conv.user.get_username() if conv.user_id else f"guest {conv.session_key[:6]}",
                 "staff": conv.staff_user.get_username() if conv.staff_user_id else "",
                 "reason": conv.handoff_reason,
-                "waiting_seconds": max(0, int((now - since).total_seconds())),
+                "waiting_seconds": max(0, int((now - conv.since).total_seconds())),
                 "last_message": (conv.last_text or "")[:PREVIEW_CHARS],
             }
         )
-    out.sort(key=lambda r: (r["status"] != Conversation.Status.WAITING, -r["waiting_seconds"]))
     return out

@@ -38,6 +38,7 @@ def load(catalogue: str, users: int, max_embed: int | None, seed: int = 5) -> di
     from tqdm import tqdm
 
     from ecom_ai.evaluation.icecat import iter_documents
+    from ecom_ai.evaluation.scratch import fresh_history
     from ecom_ai.models import IndexedProduct, ItemNeighbours
     from ecom_ai.services import vectors
     from ecom_ai.services.indexing import current_model_key, embed_products, index_documents
@@ -63,15 +64,7 @@ def load(catalogue: str, users: int, max_embed: int | None, seed: int = 5) -> di
         refs_by_cat.setdefault(cat, []).append(ref)
     cats = sorted(refs_by_cat)
     now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE ecom_ai_event, ecom_ai_itempair, ecom_ai_itemstat")
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
-            "COPY ecom_ai_event (session_key, product_ref, kind, weight, slot, strategy, experiment, arm, "
-            "query, context, created_at) FROM STDIN"
-        ) as copy,
-    ):
+    with fresh_history() as write:
         for n in tqdm(range(users), desc="history", file=sys.stderr, mininterval=2):
             favourites = rng.sample(cats, k=min(2, len(cats)))
             at = now - timedelta(days=rng.uniform(0, 30))
@@ -85,9 +78,7 @@ def load(catalogue: str, users: int, max_embed: int | None, seed: int = 5) -> di
                 kind = rng.choices(["view", "add_to_cart", "purchase"], weights=[85, 10, 5])[0]
                 weight = {"view": 1.0, "add_to_cart": 3.0, "purchase": 5.0}[kind]
                 at += timedelta(minutes=rng.uniform(0.5, 30))
-                copy.write_row((f"{PREFIX}{n}", ref, kind, weight, "", "", "", "", "", "{}", at))
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE ecom_ai_event")  # fresh statistics, or the pair self-join plans badly
+                write(f"{PREFIX}{n}", ref, kind, weight, at)
     t0 = time.perf_counter()
     refreshed = refresh_all()
     with connection.cursor() as cursor:

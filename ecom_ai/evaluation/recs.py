@@ -19,7 +19,7 @@ from django.conf import settings
 from tqdm import tqdm
 
 from .recs_baselines import als, item_knn, metrics, popularity
-from .scratch import DEFAULT_NAME, scratch_database
+from .scratch import DEFAULT_NAME, fresh_history, scratch_database
 
 DATASET = Path(settings.BASE_DIR).parent / "shared" / "datasets" / "amazon_beauty_seq"
 SESSION_PREFIX = "seq:"
@@ -93,38 +93,13 @@ def _load(users: list[tuple[str, list[str]]], items: list[str], texts: dict[str,
         result = embed_products(stale) if stale else None
         info["embedded"] = result.embedded if result else 0
         info["embed_seconds"] = round(time.perf_counter() - t0, 1)
-    with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE ecom_ai_event, ecom_ai_itempair, ecom_ai_itemstat")
     MerchandisingRule.objects.all().delete()
     now = timezone.now()
-    # COPY: the same rows bulk_create would write, an order of magnitude faster for 200k events.
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(
-            "COPY ecom_ai_event (session_key, product_ref, kind, weight, slot, strategy, experiment, arm, "
-            "query, context, created_at) FROM STDIN"
-        ) as copy,
-    ):
+    with fresh_history() as write:
         for uid, seq in tqdm(users, desc="events", file=sys.stderr, mininterval=2):
             train = seq[:-1]
             for position, item in enumerate(train):
-                copy.write_row(
-                    (
-                        SESSION_PREFIX + uid,
-                        item,
-                        "purchase",
-                        5.0,
-                        "",
-                        "",
-                        "",
-                        "",
-                        "",
-                        "{}",
-                        now - timedelta(minutes=len(train) - position),
-                    )
-                )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE ecom_ai_event")
+                write(SESSION_PREFIX + uid, item, "purchase", 5.0, now - timedelta(minutes=len(train) - position))
     t0 = time.perf_counter()
     info["pairs"] = refresh_item_pairs()
     info["items_with_stats"] = refresh_item_stats()

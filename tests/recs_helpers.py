@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ecom_ai.models import Event
 from ecom_ai.services.indexing import sync_products
+from ecom_ai.services.strategies import Candidate, Strategy
 from tests.factories import make_product
 
 
@@ -44,3 +45,10 @@ def add_events(
             for i, (kind, ref) in enumerate(rows)
         ]
     )
+
+
+class ZeroScoreStrategy(Strategy):
+    """A strategy whose candidates all score 0 (as cosine neighbours can): still recommendable."""
+
+    def candidates(self, ctx, k):
+        return {ref: Candidate(0.0, "Picked for you") for ref in self.options["refs"][:k]}

@@ -140,7 +140,8 @@ def _blend_candidates(ctx: RecContext, weights: dict[str, float], pool: int) -> 
         top = max((c.score for c in found.values()), default=0.0) or 1.0
         for ref, cand in found.items():
             contribution = float(weight) * cand.score / top
-            if contribution > best.get(ref, (0.0, None, None))[0]:
+            # Every candidate gets an entry, a zero score too: blend() keeps it, so it must have a strategy.
+            if ref not in best or contribution > best[ref][0]:
                 best[ref] = (contribution, name, cand)
     scores = blend(parts)
     ranked = sorted(scores.items(), key=lambda item: -item[1])

@@ -173,3 +173,21 @@ def test_similar_uses_stored_vectors_and_respects_rules(shop, encoder, monkeypat
     mine = recommend("for_you", session_key="fresh-visitor", limit=4, overrides={"blend": {"similar": 1.0}})
     assert mine and mine[0].reason == "Because you viewed Milk frother"
     assert shop["Milk frother"] not in refs_of(mine)
+
+
+def test_candidates_scoring_zero_are_ranked_not_a_broken_widget(shop, settings):
+    from ecom_ai.services.recommend import get_strategy
+
+    refs = indexed_catalog(CATALOG)
+    wanted = (refs["Steel kettle"], refs["Lawn mower"])
+    settings.ECOM_AI = {
+        **settings.ECOM_AI,
+        "RECOMMENDERS": {
+            **settings.ECOM_AI.get("RECOMMENDERS", {}),
+            "zero": {"BACKEND": "tests.recs_helpers.ZeroScoreStrategy", "OPTIONS": {"refs": wanted}},
+        },
+    }
+    get_strategy.cache_clear()
+    recs = recommend("trending", overrides={"blend": {"zero": 1.0}, "recs_cache_seconds": 0})
+    assert {r.product_ref for r in recs} == set(wanted)
+    assert all(r.strategy == "zero" and r.reason == "Picked for you" for r in recs)

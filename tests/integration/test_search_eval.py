@@ -45,17 +45,15 @@ nothing relevant here,6,0
 """
 
 
-def test_eval_command_prints_one_json_line_with_every_mode(tmp_path, encoder):
-    with zipfile.ZipFile(tmp_path / "products_1.json.zip", "w") as archive:
-        archive.writestr("products_1.json", json.dumps(PRODUCTS))
-    labels = tmp_path / "labels.csv"
-    labels.write_text(LABELS)
+
+def _evaluate(dataset, labels) -> dict:
+    """Run ``ecom_ai_eval search`` in its test scratch database; it must print exactly one JSON line."""
     out = StringIO()
     call_command(
         "ecom_ai_eval",
         "search",
         "--dataset",
-        str(tmp_path),
+        str(dataset),
         "--labels",
         str(labels),
         "--database",
@@ -64,7 +62,14 @@ def test_eval_command_prints_one_json_line_with_every_mode(tmp_path, encoder):
     )
     lines = out.getvalue().strip().splitlines()
     assert len(lines) == 1
-    report = json.loads(lines[0])
+    return json.loads(lines[0])
+
+def test_eval_command_prints_one_json_line_with_every_mode(tmp_path, encoder):
+    with zipfile.ZipFile(tmp_path / "products_1.json.zip", "w") as archive:
+        archive.writestr("products_1.json", json.dumps(PRODUCTS))
+    labels = tmp_path / "labels.csv"
+    labels.write_text(LABELS)
+    report = _evaluate(tmp_path, labels)
     assert report["products"] == 8 and report["queries"] == 4  # the all-zero query is left out
     alternative = [k for k in report if k.startswith("hybrid_") and k != "hybrid_minus_best_single"]
     assert len(alternative) == 1
@@ -79,16 +84,4 @@ def test_eval_command_prints_one_json_line_with_every_mode(tmp_path, encoder):
     assert cv["dev_ndcg@10"] == report["hybrid"]["ndcg@10"]
     assert 0.0 <= cv["held_out_ndcg@10"] <= 1.0 and "best_field" in cv["features"]
     # A second run reuses the vectors (content-hash cache in the kept scratch database).
-    again = StringIO()
-    call_command(
-        "ecom_ai_eval",
-        "search",
-        "--dataset",
-        str(tmp_path),
-        "--labels",
-        str(labels),
-        "--database",
-        "ecom_ai_search_eval_test",
-        stdout=again,
-    )
-    assert json.loads(again.getvalue())["embedded_now"] == 0
+    assert _evaluate(tmp_path, labels)["embedded_now"] == 0

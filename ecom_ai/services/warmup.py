@@ -17,7 +17,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-# A text no customer types, so the query cache is not filled with it.
+# A text no customer types; the probe search leaves it as one entry in the query cache.
 PROBE_TEXT = "ecom ai warm up probe"
 
 _started = False

@@ -43,6 +43,15 @@ def output_dir() -> Path:
     return OUTPUT_DIR
 
 
+@pytest.fixture
+def search_catalog(db, encoder, monkeypatch):
+    """The small indexed and embedded catalogue the search tests query (``tests/search_catalog.py``)."""
+    from tests.search_catalog import indexed_catalog
+
+    with indexed_catalog(encoder, monkeypatch) as products:
+        yield products
+
+
 @pytest.fixture(scope="session")
 def encoder():
     """The real packaged MiniLM encoder, loaded once per test session."""

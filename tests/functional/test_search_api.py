@@ -6,16 +6,9 @@ import pytest
 from django.core.cache import cache
 
 from ecom_ai.models import Event
-from tests.search_catalog import indexed_catalog
 
 pytestmark = pytest.mark.django_db
 API = "/api/ecom-ai/search/"
-
-
-@pytest.fixture
-def search_catalog(db, encoder, monkeypatch):
-    with indexed_catalog(encoder, monkeypatch) as products:
-        yield products
 
 
 @pytest.fixture(autouse=True)

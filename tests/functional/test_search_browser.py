@@ -6,14 +6,6 @@ import os
 
 import pytest
 
-from tests.search_catalog import indexed_catalog
-
-
-@pytest.fixture
-def search_catalog(db, encoder, monkeypatch):
-    with indexed_catalog(encoder, monkeypatch) as products:
-        yield products
-
 
 @pytest.fixture
 def sync_db_beside_playwright():

@@ -9,15 +9,8 @@ import pytest
 from ecom_ai.models import Event
 from ecom_ai.services.search import SearchParams, search
 from ecom_ai.services.search_suggest import autocomplete, record_click, record_search
-from tests.search_catalog import indexed_catalog
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def search_catalog(db, encoder, monkeypatch):
-    with indexed_catalog(encoder, monkeypatch) as products:
-        yield products
 
 
 def titles(result):

@@ -7,17 +7,11 @@ import logging
 
 import pytest
 
-from ecom_ai.services import search_catalog, warmup
+from ecom_ai.services import search_catalog as catalog_service
+from ecom_ai.services import warmup
 from ecom_ai.services.search import SearchParams, search
-from tests.search_catalog import indexed_catalog
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def search_catalog_db(db, encoder, monkeypatch):
-    with indexed_catalog(encoder, monkeypatch) as products:
-        yield products
 
 
 @pytest.fixture(autouse=True)
@@ -27,37 +21,37 @@ def fresh_warmup():
     warmup.reset()
 
 
-def test_warm_builds_the_index_so_the_first_search_builds_nothing(search_catalog_db, monkeypatch):
-    search_catalog.reset()
-    assert not search_catalog._current.signature
+def test_warm_builds_the_index_so_the_first_search_builds_nothing(search_catalog, monkeypatch):
+    catalog_service.reset()
+    assert not catalog_service._current.signature
     report = warmup.warm()
     assert report["ok"] and report["errors"] == []
     assert {"encoder_s", "catalogue_s", "search_s"} <= set(report)
-    assert search_catalog._current.stats.documents == len(search_catalog_db)
+    assert catalog_service._current.stats.documents == len(search_catalog)
 
     def no_build(signature):
         raise AssertionError("the first search rebuilt the catalogue index")
 
-    monkeypatch.setattr(search_catalog, "_build", no_build)
+    monkeypatch.setattr(catalog_service, "_build", no_build)
     result = search(SearchParams(q="wireless mouse"))
     assert "mouse" in result.hits[0].title.lower()
 
 
-def test_a_failed_warm_up_only_logs_and_search_still_builds_on_first_use(search_catalog_db, monkeypatch, caplog):
-    search_catalog.reset()
+def test_a_failed_warm_up_only_logs_and_search_still_builds_on_first_use(search_catalog, monkeypatch, caplog):
+    catalog_service.reset()
 
     def broken(*args, **kwargs):
         raise RuntimeError("database unavailable")
 
     with monkeypatch.context() as patched:
-        patched.setattr(search_catalog, "catalog_index", broken)
+        patched.setattr(catalog_service, "catalog_index", broken)
         with caplog.at_level(logging.WARNING, logger="ecom_ai.services.warmup"):
             report = warmup.warm()
     assert not report["ok"]
     assert report["errors"] == ["catalogue: RuntimeError: database unavailable"]
     assert "encoder_s" in report and "search_s" not in report  # the other step still ran
     assert any("catalogue failed" in r.getMessage() for r in caplog.records)
-    assert not search_catalog._current.signature
+    assert not catalog_service._current.signature
     assert search(SearchParams(q="wireless mouse")).hits  # built on first use instead
 
 
